@@ -78,8 +78,13 @@ function keyCheck(key: Buffer): Buffer {
 }
 
 /** Makes the encryption parameters and key of a new stream (format.md §6). */
-export function newStreamEncryption(passphrase: string, streamId: Uint8Array, logN = 15): { parameters: EncryptionParameters; key: StreamKey } {
-  const salt = randomBytes(16);
+export function newStreamEncryption(
+  passphrase: string,
+  streamId: Uint8Array,
+  options: { logN?: number; salt?: Uint8Array } = {},
+): { parameters: EncryptionParameters; key: StreamKey } {
+  const logN = options.logN ?? 15;
+  const salt = Buffer.from(options.salt ?? randomBytes(16));
   const key = chunkKey(masterKey(passphrase, salt, logN, 8, 1), streamId);
   return {
     parameters: { cipher: "aes-256-gcm", kdf: "scrypt", salt: salt.toString("base64"), logN, r: 8, p: 1, check: keyCheck(key).toString("base64") },

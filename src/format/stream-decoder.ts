@@ -4,7 +4,7 @@ import type { Codecs, Sha256 } from "./codecs.js";
 import { decodeEntryBody, type Entry } from "./entry.js";
 import { decodeHead, type StreamHead } from "./head.js";
 import { type DataItem, decodeDataItem, forEachIndexRow, forEachItem, type IndexRow, ItemType } from "./items.js";
-import { openRecord, type RecordHeader, RecordType, type StreamKey } from "./record.js";
+import { openRecord, RecordFlag, type RecordHeader, RecordType, type StreamKey } from "./record.js";
 import type { StreamLoss } from "./record-assembler.js";
 import { decodeTrailer, type StreamTrailer } from "./trailer.js";
 
@@ -46,6 +46,8 @@ export interface StreamDecoderOptions {
   head?: { head: StreamHead; key: StreamKey | null };
   /** Decode INDEX items and report rows (listing); otherwise INDEX items only name lost entries. */
   readIndex?: boolean;
+  /** Check encrypted chunks by their checksums only, without a key (verify without a passphrase). */
+  skipEncrypted?: boolean;
 }
 
 /**
@@ -57,6 +59,7 @@ export class StreamDecoder {
   readonly #events: StreamDecoderEvents;
   readonly #codecs: Codecs;
   readonly #readIndex: boolean;
+  readonly #skipEncrypted: boolean;
   #key: StreamKey | null = null;
   #head: StreamHead | null = null;
   #nextSequence = -1;
@@ -75,6 +78,7 @@ export class StreamDecoder {
     this.#events = events;
     this.#codecs = codecs;
     this.#readIndex = options.readIndex ?? false;
+    this.#skipEncrypted = options.skipEncrypted ?? false;
     this.#sha = codecs.sha256();
     if (options.head !== undefined) {
       this.#head = options.head.head;
@@ -147,6 +151,7 @@ export class StreamDecoder {
       this.#damage(`record ${header.sequence}: chunk before the stream head`);
       return;
     }
+    if (this.#skipEncrypted && this.#key === null && (header.flags & RecordFlag.encrypted) !== 0) return;
     let plain: Uint8Array;
     try {
       plain = openRecord(record, header, this.#key, this.#codecs);
@@ -225,14 +230,17 @@ export class StreamDecoder {
     const trailer = decodeTrailer(record.subarray(24, 24 + header.storedLength));
     const problems: string[] = [];
     if (trailer.recordCount !== header.sequence) problems.push(`trailer counts ${trailer.recordCount} records before it, its sequence is ${header.sequence}`);
-    if (this.#isDigestValid) {
+    const isSkipping = this.#skipEncrypted && this.#key === null && this.#head?.encryption !== null;
+    if (this.#isDigestValid && isSkipping) {
+      if (!bytesEqual(trailer.digest, this.#sha.digest())) problems.push("stream digest mismatch");
+    } else if (this.#isDigestValid) {
       if (trailer.entryCount !== this.#entryCount) problems.push(`trailer counts ${trailer.entryCount} entries, ${this.#entryCount} read`);
       if (trailer.dataBytes !== this.#dataBytes) problems.push(`trailer counts ${trailer.dataBytes} data bytes, ${this.#dataBytes} read`);
       if (!bytesEqual(trailer.digest, this.#sha.digest())) problems.push("stream digest mismatch");
     } else {
       problems.push("stream was not read whole, digest not checked");
     }
-    const lost = trailer.entryCount - this.#entryCount;
+    const lost = isSkipping ? 0 : trailer.entryCount - this.#entryCount;
     if (lost > 0) problems.push(`${lost} entries lost`);
     this.#isFinished = true;
     this.#events.trailer({ trailer, isIntact: problems.length === 0, problems });

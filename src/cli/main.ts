@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/**
+ * The `reel` command's composition root: the only place that reads argv, the environment and
+ * the clock, and turns errors into messages and exit codes (0 ok, 1 done with problems, 2 failed).
+ */
+import { randomBytes } from "node:crypto";
+import { Command, CommanderError } from "commander";
+import { isReelError } from "../errors/index.js";
+import { archiveCommand } from "./commands/archive.js";
+import { tourCommand } from "./commands/tour.js";
+import type { CliContext } from "./context.js";
+
+async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const ctx: CliContext = {
+    env: process.env,
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+    now: () => new Date(),
+    nowMs: () => Date.now(),
+    randomId: () => randomBytes(16),
+    isRoot: process.geteuid?.() === 0,
+    exit: (code) => (exitCode = Math.max(exitCode, code)),
+  };
+  const program = new Command("reel")
+    .description("network backup and recovery on an open, documented media format")
+    .version("0.1.0")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  program.addCommand(archiveCommand(ctx));
+  program.addCommand(tourCommand(ctx));
+  for (const c of program.commands) {
+    c.exitOverride();
+    for (const sub of c.commands) sub.exitOverride();
+  }
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (isReelError(error)) {
+      process.stderr.write(`reel: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`reel: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 2;
+  }
+  return exitCode;
+}
+
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+});
+const code = await main(process.argv);
+process.exitCode = code;

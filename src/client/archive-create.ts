@@ -1,0 +1,255 @@
+import { closeSync, constants, openSync, readSync } from "node:fs";
+import {
+  BlockPacker,
+  type Entry,
+  EntryType,
+  type ExtendedAttribute,
+  idToString,
+  makeLabelBlock,
+  SealingSink,
+  StreamEncoder,
+  type StreamTrailer,
+} from "../format/index.js";
+import type { BlockOutput } from "./block-output.js";
+import { displayPath, errnoCode, reasonOf } from "./errors.js";
+import { newStreamEncryption, nodeCodecs } from "./node-codecs.js";
+import { OwnerNames } from "./owner-names.js";
+import { posix } from "./posix.js";
+import type { Reporter } from "./reporter.js";
+import { deviceNumbers, readLinkTarget, type SourceItem, walkSources } from "./source-tree.js";
+
+export const DEFAULT_BLOCK_SIZE = 64 * 1024;
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
+
+export interface CreateOptions {
+  root: string;
+  paths: readonly string[];
+  excludes: readonly string[];
+  compression: "none" | "zstd";
+  level: number;
+  passphrase: string | null;
+  blockSize: number;
+  output: BlockOutput;
+  reporter: Reporter;
+  /** The time written into the label and head (the caller's clock). */
+  now: Date;
+  /** 16 random bytes for medium and stream ids. */
+  randomId: () => Uint8Array;
+  descriptor?: Record<string, unknown>;
+}
+
+export interface CreateSummary {
+  streamId: string;
+  entries: number;
+  dataBytes: number;
+  archiveBytes: number;
+  errors: number;
+  trailer: StreamTrailer;
+}
+
+/** Creates an archive: a medium holding one stream of the given paths (format.md §8). */
+export async function createArchive(options: CreateOptions): Promise<CreateSummary> {
+  const codecs = nodeCodecs(options.level);
+  const mediumId = options.randomId();
+  const streamId = options.randomId();
+  const createdAt = options.now.toISOString();
+  options.output.write(makeLabelBlock({ mediumId, blockSize: options.blockSize, checksum: codecs.checksum, label: { label: "archive", pool: null, createdAt, writer: "reel 0.1.0" } }));
+  let nextBlock = 1;
+  const packer = new BlockPacker({
+    mediumId, streamId, blockSize: options.blockSize, checksum: codecs.checksum,
+    nextBlockNumber: () => nextBlock++,
+    emit: (block) => options.output.write(block),
+    allocate: (size) => Buffer.allocUnsafeSlow(size),
+  });
+  const encryption = options.passphrase === null ? null : newStreamEncryption(options.passphrase, streamId);
+  const sink = new SealingSink(codecs, { compress: options.compression === "zstd", key: encryption?.key ?? null }, (record) => packer.append(record));
+  const encoder = new StreamEncoder({
+    head: { format: 1, streamId: idToString(streamId), createdAt, compression: options.compression, encryption: encryption?.parameters ?? null, descriptor: { paths: [...options.paths], ...options.descriptor } },
+    sink,
+    allocate: (size) => Buffer.allocUnsafeSlow(size),
+  });
+  const state = new CreateState(encoder, options.reporter);
+  for (const item of walkSources({ root: options.root, paths: options.paths, excludes: options.excludes, warnings: { warn: (k, m) => options.reporter.warn(k, m), error: (_p, m) => state.fail(m) } })) {
+    state.add(item);
+    if (options.output.isBusy) await options.output.ready();
+  }
+  const trailer = await encoder.finish();
+  packer.finish();
+  await options.output.close();
+  return { streamId: idToString(streamId), entries: trailer.entryCount, dataBytes: trailer.dataBytes, archiveBytes: options.output.bytesWritten, errors: state.errors, trailer };
+}
+
+class CreateState {
+  readonly #encoder: StreamEncoder;
+  readonly #reporter: Reporter;
+  readonly #names = new OwnerNames();
+  #files = 0;
+  #bytes = 0;
+  errors = 0;
+  #hasXattrs = true;
+
+  constructor(encoder: StreamEncoder, reporter: Reporter) {
+    this.#encoder = encoder;
+    this.#reporter = reporter;
+  }
+
+  fail(message: string): void {
+    this.errors++;
+    this.#reporter.error(message);
+  }
+
+  add(item: SourceItem): void {
+    const s = item.stat;
+    const entry: Entry = {
+      number: 0,
+      type: item.type,
+      isSparse: false,
+      mode: s.mode & 0o7777,
+      uid: s.uid,
+      gid: s.gid,
+      size: item.type === EntryType.file || item.type === EntryType.hardlink ? s.size : 0,
+      mtimeSec: s.mtimeSec,
+      mtimeNsec: s.mtimeNsec,
+      atimeSec: s.atimeSec,
+      atimeNsec: s.atimeNsec,
+      path: item.path,
+      linkTarget: item.hardlinkTarget,
+      userName: this.#names.userName(s.uid),
+      groupName: this.#names.groupName(s.gid),
+      device: item.type === EntryType.charDevice || item.type === EntryType.blockDevice ? deviceNumbers(s.rdev) : null,
+      xattrs: [],
+      unknownCriticalTags: [],
+    };
+    try {
+      if (item.type === EntryType.symlink) entry.linkTarget = readLinkTarget(item.fsPath);
+      if (item.type !== EntryType.hardlink) entry.xattrs = this.#xattrs(item);
+    } catch (error) {
+      this.fail(`Cannot read "${displayPath(item.path)}": ${reasonOf(error)}`);
+      return;
+    }
+    if (item.type === EntryType.file) {
+      this.#addFile(item, entry);
+    } else {
+      this.#encoder.addEntry(entry);
+    }
+    this.#files++;
+    if ((this.#files & 255) === 0) this.#reporter.progress({ files: this.#files, bytes: this.#bytes });
+  }
+
+  #xattrs(item: SourceItem): ExtendedAttribute[] {
+    if (!this.#hasXattrs) return [];
+    let names: Buffer[];
+    try {
+      names = posix.llistxattr(item.fsPath);
+    } catch (error) {
+      if (errnoCode(error) === "ENOTSUP" || errnoCode(error) === "EOPNOTSUPP") return [];
+      throw error;
+    }
+    if (names.length === 0) return [];
+    return names.map((name) => ({ name, value: posix.lgetxattr(item.fsPath, name) }));
+  }
+
+  #addFile(item: SourceItem, entry: Entry): void {
+    const size = entry.size;
+    const isSparse = size > 0 && item.stat.blocks * 512 < size;
+    // Small, dense files: one call opens, reads and closes, straight into the chunk.
+    if (!isSparse && size > 0 && size <= 64 * 1024) {
+      this.#encoder.addEntry(entry);
+      const region = this.#encoder.dataRegion(0, size);
+      if (region.capacity === size) {
+        let n: number;
+        try {
+          n = posix.readFileInto(item.fsPath, region.bytes, region.start, size);
+        } catch (error) {
+          this.#encoder.commitData(0);
+          this.#readFailed(item, entry, 0, error);
+          return;
+        }
+        if (n < size) {
+          // Shrank while read; keep the entry's size, as tar does.
+          this.#reporter.warn("changed", `"${displayPath(item.path)}": file shrank while read; padded with zeros`);
+          region.bytes.fill(0, region.start + n, region.start + size);
+        }
+        this.#encoder.commitData(size);
+        this.#bytes += size;
+        return;
+      }
+      this.#encoder.commitData(0);
+      this.#streamFile(item, entry, false, true);
+      return;
+    }
+    this.#streamFile(item, entry, isSparse, false);
+  }
+
+  #streamFile(item: SourceItem, entry: Entry, isSparse: boolean, isEntryWritten: boolean): void {
+    let fd: number;
+    try {
+      fd = openSync(item.fsPath, READ_FLAGS);
+    } catch (error) {
+      if (isEntryWritten) this.#readFailed(item, entry, 0, error);
+      else this.fail(`Cannot open "${displayPath(item.path)}": ${reasonOf(error)}`);
+      return;
+    }
+    try {
+      const ranges = isSparse ? dataRanges(fd, entry.size) : null;
+      entry.isSparse = ranges !== null;
+      if (!isEntryWritten) this.#encoder.addEntry(entry);
+      let done = 0;
+      for (const [start, length] of ranges ?? [[0, entry.size] as const]) {
+        let at = start;
+        while (at < start + length) {
+          const region = this.#encoder.dataRegion(at, start + length - at);
+          let n: number;
+          try {
+            n = readSync(fd, region.bytes, region.start, region.capacity, at);
+          } catch (error) {
+            this.#encoder.commitData(0);
+            this.#readFailed(item, entry, at, error);
+            return;
+          }
+          if (n < region.capacity) {
+            this.#reporter.warn("changed", `"${displayPath(item.path)}": file shrank while read; padded with zeros`);
+            region.bytes.fill(0, region.start + n, region.start + region.capacity);
+          }
+          this.#encoder.commitData(region.capacity);
+          at += region.capacity;
+          done += region.capacity;
+        }
+      }
+      this.#bytes += done;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** A read error after the entry went out: the rest of the file becomes zeros and the error is reported. */
+  #readFailed(item: SourceItem, entry: Entry, at: number, error: unknown): void {
+    this.fail(`Cannot read "${displayPath(item.path)}" at byte ${at}: ${reasonOf(error)}; the archived copy is zero-filled from there`);
+    const zeros = Buffer.alloc(Math.min(1024 * 1024, Math.max(0, entry.size - at)));
+    for (let offset = at; offset < entry.size; ) {
+      const n = Math.min(zeros.length, entry.size - offset);
+      this.#encoder.addData(offset, zeros.subarray(0, n));
+      offset += n;
+    }
+  }
+}
+
+/** The data ranges of a sparse file by SEEK_DATA/SEEK_HOLE; null when the file system cannot tell. */
+function dataRanges(fd: number, size: number): Array<readonly [number, number]> | null {
+  const ranges: Array<readonly [number, number]> = [];
+  let at = 0;
+  try {
+    while (at < size) {
+      const data = posix.seekData(fd, at);
+      if (data < 0 || data >= size) break;
+      let hole = posix.seekHole(fd, data);
+      if (hole < 0 || hole > size) hole = size;
+      ranges.push([data, hole - data]);
+      at = hole;
+    }
+  } catch {
+    return null;
+  }
+  return ranges;
+}
+

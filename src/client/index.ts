@@ -1,0 +1,14 @@
+/**
+ * @module client
+ * The client agent's file side and the engine of `reel archive`: walks and reads file trees
+ * into saveset streams, restores streams into trees (safely), reads media files. node:fs lives
+ * here, with the native POSIX addon for what Node lacks. Imports ../format and ../errors.
+ */
+export { createArchive, type CreateOptions, type CreateSummary, DEFAULT_BLOCK_SIZE } from "./archive-create.js";
+export { extractArchive, archiveProblems, type ExtractOptions, type ExtractSummary } from "./archive-extract.js";
+export { readIndex, readSequentially, type StreamReadResult } from "./archive-read.js";
+export { FileBlockOutput, StreamBlockOutput, type BlockOutput } from "./block-output.js";
+export { displayPath, type ClientErrorCode } from "./errors.js";
+export { blocksFromStream, MediumFile } from "./medium-file.js";
+export { nodeCodecs } from "./node-codecs.js";
+export { CollectingReporter, type Progress, type Reporter } from "./reporter.js";

@@ -1,0 +1,397 @@
+import {
+  closeSync, constants, fchmodSync, fchownSync, ftruncateSync, lchownSync, linkSync, lstatSync, mkdirSync, openSync,
+  renameSync, rmdirSync, symlinkSync, unlinkSync, writeSync, chmodSync,
+} from "node:fs";
+import { type DataItem, type Entry, EntryType, pathProblem } from "../format/index.js";
+import { DeepPaths } from "./deep-paths.js";
+import { displayPath, errnoCode, reasonOf } from "./errors.js";
+import { OwnerNames } from "./owner-names.js";
+import { posix } from "./posix.js";
+import type { Reporter } from "./reporter.js";
+
+const S_IFIFO = 0o010000, S_IFCHR = 0o020000, S_IFBLK = 0o060000;
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+export const DAMAGED_SUFFIX = ".reel-damaged";
+
+export interface RestorerOptions {
+  /** The destination directory, absolute, as bytes. */
+  dest: Buffer;
+  numericOwner: boolean;
+  /** Restore owners and device nodes (only root can). */
+  isRoot: boolean;
+  reporter: Reporter;
+  /** Only entries for which this returns true are restored (selection by path). */
+  select?: (path: Uint8Array) => boolean;
+}
+
+interface OpenFile {
+  entry: Entry;
+  rel: Buffer;
+  fsPath: Buffer;
+  fd: number;
+  /** Next byte expected for a dense file. */
+  nextOffset: number;
+  isDone: boolean;
+  isDamaged: boolean;
+  damage: string;
+}
+
+interface DeferredDirectory {
+  rel: Buffer;
+  entry: Entry;
+}
+
+export interface RestoreCounts {
+  restored: number;
+  damaged: number;
+  failed: number;
+  skipped: number;
+}
+
+/**
+ * Writes entries and their data under a destination directory, safely (format.md §5.5): never
+ * outside it, never through a symlink (the archive's own or one already there), directories'
+ * modes and times set after their contents, damaged files never left in place as if good.
+ */
+export class Restorer {
+  readonly #o: RestorerOptions;
+  readonly #paths: DeepPaths;
+  readonly #names = new OwnerNames();
+  /** Relative directories known to be real directories (latin1 keys of the raw bytes). */
+  readonly #dirs = new Set<string>([""]);
+  readonly #deferred: DeferredDirectory[] = [];
+  readonly #uid = process.getuid?.() ?? 0;
+  #file: OpenFile | null = null;
+  readonly counts: RestoreCounts = { restored: 0, damaged: 0, failed: 0, skipped: 0 };
+  readonly #extractedFiles = new Set<string>();
+
+  constructor(options: RestorerOptions) {
+    this.#o = options;
+    this.#paths = new DeepPaths(options.dest);
+  }
+
+  #fail(rel: Uint8Array, message: string): void {
+    this.counts.failed++;
+    this.#o.reporter.error(`Cannot restore "${displayPath(rel)}": ${message}`);
+  }
+
+  /** Starts an entry; its data (files) follows through data(). */
+  entry(entry: Entry): void {
+    this.#closeFile();
+    const problem = pathProblem(entry.path);
+    if (problem !== null) {
+      this.#fail(entry.path, `unsafe path (${problem}), skipped`);
+      return;
+    }
+    if (entry.unknownCriticalTags.length > 0) {
+      this.#fail(entry.path, `entry carries fields this version of reel does not know (tags ${entry.unknownCriticalTags.join(", ")}), skipped`);
+      return;
+    }
+    if (this.#o.select !== undefined && !this.#o.select(entry.path)) {
+      this.counts.skipped++;
+      return;
+    }
+    const rel = entry.path.length === 1 && entry.path[0] === 0x2e ? Buffer.alloc(0) : Buffer.from(entry.path);
+    try {
+      if (rel.length > 0 && !this.#ensureParents(rel)) return;
+      this.#create(entry, rel);
+    } catch (error) {
+      this.#fail(entry.path, reasonOf(error));
+    }
+  }
+
+  /** Checks every parent of `rel` is a real directory, creating missing ones; false if refused. */
+  #ensureParents(rel: Buffer): boolean {
+    let end = rel.lastIndexOf(0x2f);
+    if (end <= 0) return true;
+    if (this.#dirs.has(rel.subarray(0, end).toString("latin1"))) return true;
+    // Find the deepest known ancestor, then check or create each component below it.
+    const cuts: number[] = [];
+    while (end > 0 && !this.#dirs.has(rel.subarray(0, end).toString("latin1"))) {
+      cuts.push(end);
+      end = rel.lastIndexOf(0x2f, end - 1);
+    }
+    for (let i = cuts.length - 1; i >= 0; i--) {
+      const prefix = rel.subarray(0, cuts[i]);
+      const fsPath = this.#paths.resolve(prefix);
+      let isDirectory = false;
+      try {
+        const s = lstatSync(fsPath);
+        if (s.isSymbolicLink()) {
+          this.#fail(rel, `"${displayPath(prefix)}" is a symlink; refusing to write through it`);
+          return false;
+        }
+        isDirectory = s.isDirectory();
+        if (!isDirectory) {
+          this.#fail(rel, `"${displayPath(prefix)}" is not a directory`);
+          return false;
+        }
+      } catch (error) {
+        if (errnoCode(error) !== "ENOENT") throw error;
+        mkdirSync(fsPath, 0o755);
+      }
+      this.#dirs.add(prefix.toString("latin1"));
+    }
+    return true;
+  }
+
+  /** Removes whatever is at `fsPath` (a non-directory, or an empty directory). */
+  #clear(rel: Buffer, fsPath: Buffer): void {
+    try {
+      const s = lstatSync(fsPath);
+      if (s.isDirectory()) {
+        rmdirSync(fsPath);
+        this.#forgetDirs(rel);
+      } else {
+        unlinkSync(fsPath);
+      }
+    } catch (error) {
+      if (errnoCode(error) !== "ENOENT") throw error;
+    }
+  }
+
+  #forgetDirs(rel: Buffer): void {
+    const key = rel.toString("latin1");
+    this.#dirs.delete(key);
+    for (const k of this.#dirs) if (k.startsWith(key + "/")) this.#dirs.delete(k);
+    this.#paths.forget(rel);
+  }
+
+  #create(entry: Entry, rel: Buffer): void {
+    const fsPath = this.#paths.resolve(rel);
+    switch (entry.type) {
+      case EntryType.directory:
+        this.#directory(entry, rel, fsPath);
+        return;
+      case EntryType.file:
+        this.#file = { entry, rel, fsPath, fd: -1, nextOffset: 0, isDone: false, isDamaged: false, damage: "" };
+        return;
+      case EntryType.symlink:
+        this.#clear(rel, fsPath);
+        symlinkSync(Buffer.from(entry.linkTarget ?? new Uint8Array(0)), fsPath);
+        this.#forgetDirs(rel);
+        this.#finishOther(entry, fsPath, false);
+        return;
+      case EntryType.hardlink:
+        this.#hardlink(entry, rel, fsPath);
+        return;
+      case EntryType.fifo:
+        this.#clear(rel, fsPath);
+        posix.mknod(fsPath, S_IFIFO | (entry.mode & 0o777), 0, 0);
+        this.#finishOther(entry, fsPath, true);
+        return;
+      case EntryType.charDevice:
+      case EntryType.blockDevice:
+        if (!this.#o.isRoot) {
+          this.#o.reporter.warn("device", `Device nodes are restored only by root; skipped (first: "${displayPath(entry.path)}")`);
+          this.counts.skipped++;
+          return;
+        }
+        this.#clear(rel, fsPath);
+        posix.mknod(fsPath, (entry.type === EntryType.charDevice ? S_IFCHR : S_IFBLK) | (entry.mode & 0o777), entry.device?.major ?? 0, entry.device?.minor ?? 0);
+        this.#finishOther(entry, fsPath, true);
+        return;
+    }
+  }
+
+  #directory(entry: Entry, rel: Buffer, fsPath: Buffer): void {
+    const key = rel.toString("latin1");
+    if (rel.length > 0 && !this.#dirs.has(key)) {
+      try {
+        const s = lstatSync(fsPath);
+        if (!s.isDirectory()) {
+          unlinkSync(fsPath);
+          mkdirSync(fsPath, 0o700);
+        }
+      } catch (error) {
+        if (errnoCode(error) !== "ENOENT") throw error;
+        mkdirSync(fsPath, 0o700);
+      }
+      this.#dirs.add(key);
+    }
+    if (this.#o.isRoot) lchownSync(fsPath, this.#ownerUid(entry), this.#ownerGid(entry));
+    else this.#noteOwner(entry);
+    this.#deferred.push({ rel, entry });
+    this.counts.restored++;
+  }
+
+  #hardlink(entry: Entry, rel: Buffer, fsPath: Buffer): void {
+    const target = entry.linkTarget;
+    const problem = target === null ? "no target" : pathProblem(target);
+    if (problem !== null || target === null) {
+      this.#fail(entry.path, `unsafe hard link target (${problem ?? "none"}), skipped`);
+      return;
+    }
+    const targetRel = Buffer.from(target);
+    if (this.#o.select !== undefined && !this.#extractedFiles.has(targetRel.toString("latin1"))) {
+      this.#fail(entry.path, `hard link target "${displayPath(target)}" was not extracted; extract it too`);
+      return;
+    }
+    if (!this.#ensureParents(targetRel)) return;
+    this.#clear(rel, fsPath);
+    linkSync(this.#paths.resolve(targetRel), fsPath);
+    this.counts.restored++;
+  }
+
+  /** Owner, mode, extended attributes and times of a symlink, FIFO or device. */
+  #finishOther(entry: Entry, fsPath: Buffer, hasMode: boolean): void {
+    if (this.#o.isRoot) lchownSync(fsPath, this.#ownerUid(entry), this.#ownerGid(entry));
+    else this.#noteOwner(entry);
+    if (hasMode) chmodSync(fsPath, entry.mode);
+    this.#setXattrs(entry, fsPath);
+    posix.lutimens(fsPath, entry.atimeSec, entry.atimeNsec, entry.mtimeSec, entry.mtimeNsec);
+    this.counts.restored++;
+  }
+
+  #ownerUid(entry: Entry): number {
+    if (this.#o.numericOwner || entry.userName === null) return entry.uid;
+    return this.#names.userId(entry.userName) ?? entry.uid;
+  }
+
+  #ownerGid(entry: Entry): number {
+    if (this.#o.numericOwner || entry.groupName === null) return entry.gid;
+    return this.#names.groupId(entry.groupName) ?? entry.gid;
+  }
+
+  #noteOwner(entry: Entry): void {
+    if (entry.uid !== this.#uid) this.#o.reporter.warn("owner", "Owners and groups are restored only by root; files belong to the current user");
+  }
+
+  #setXattrs(entry: Entry, fsPath: Buffer): void {
+    for (const x of entry.xattrs) {
+      try {
+        posix.lsetxattr(fsPath, Buffer.from(x.name), Buffer.from(x.value));
+      } catch (error) {
+        const name = Buffer.from(x.name).toString("latin1");
+        const kind = name.startsWith("system.posix_acl") ? "acl" : `xattr-${name.split(".")[0]}`;
+        this.#o.reporter.warn(kind, `Cannot restore extended attribute "${name}" (first: "${displayPath(entry.path)}"): ${reasonOf(error)}`);
+      }
+    }
+  }
+
+  /** Data of the current file entry. */
+  data(item: DataItem): void {
+    const f = this.#file;
+    if (f === null || f.isDone || item.entryNumber !== f.entry.number) return;
+    try {
+      if (!f.entry.isSparse && item.fileOffset !== f.nextOffset) {
+        this.markDamaged(`data from byte ${f.nextOffset} to ${item.fileOffset} missing`);
+      }
+      if (f.fd < 0) {
+        if (!f.isDamaged && !f.entry.isSparse && item.fileOffset === 0 && item.data.length === f.entry.size && f.entry.xattrs.length === 0) {
+          this.#writeWhole(f, item.data);
+          return;
+        }
+        f.fd = this.#openFile(f);
+      }
+      let done = 0;
+      while (done < item.data.length) done += writeSync(f.fd, item.data, done, item.data.length - done, item.fileOffset + done);
+      f.nextOffset = item.fileOffset + item.data.length;
+    } catch (error) {
+      this.#abandonFile(f, error);
+    }
+  }
+
+  #writeWhole(f: OpenFile, data: Uint8Array): void {
+    const e = f.entry;
+    const uid = this.#ownerUid(e), gid = this.#ownerGid(e);
+    try {
+      posix.writeFileAt(f.fsPath, data, e.mode, uid, gid, this.#o.isRoot, e.atimeSec, e.atimeNsec, e.mtimeSec, e.mtimeNsec);
+    } catch (error) {
+      if (errnoCode(error) !== "EEXIST") throw error;
+      this.#clear(f.rel, f.fsPath);
+      posix.writeFileAt(f.fsPath, data, e.mode, uid, gid, this.#o.isRoot, e.atimeSec, e.atimeNsec, e.mtimeSec, e.mtimeNsec);
+    }
+    if (!this.#o.isRoot) this.#noteOwner(e);
+    f.isDone = true;
+    f.nextOffset = data.length;
+    this.#fileRestored(f);
+  }
+
+  #fileRestored(f: OpenFile): void {
+    this.counts.restored++;
+    if (this.#o.select !== undefined) this.#extractedFiles.add(f.rel.toString("latin1"));
+  }
+
+  #openFile(f: OpenFile): number {
+    try {
+      return openSync(f.fsPath, CREATE_FLAGS, 0o600);
+    } catch (error) {
+      if (errnoCode(error) !== "EEXIST") throw error;
+      this.#clear(f.rel, f.fsPath);
+      return openSync(f.fsPath, CREATE_FLAGS, 0o600);
+    }
+  }
+
+  #abandonFile(f: OpenFile, error: unknown): void {
+    if (f.fd >= 0) closeSync(f.fd);
+    f.fd = -1;
+    f.isDone = true;
+    try {
+      unlinkSync(f.fsPath);
+    } catch {
+      // nothing was created
+    }
+    this.#fail(f.entry.path, reasonOf(error));
+  }
+
+  /** The current entry's data is incomplete (damage in the archive). */
+  markDamaged(reason: string): void {
+    const f = this.#file;
+    if (f === null || f.isDone || f.isDamaged) return;
+    f.isDamaged = true;
+    f.damage = reason;
+  }
+
+  #closeFile(): void {
+    const f = this.#file;
+    this.#file = null;
+    if (f === null || f.isDone) return;
+    const e = f.entry;
+    try {
+      if (!e.isSparse && f.nextOffset !== e.size && !f.isDamaged) this.markDamaged(`data ends at byte ${f.nextOffset} of ${e.size}`);
+      if (f.fd < 0) f.fd = this.#openFile(f);
+      if (f.nextOffset < e.size || e.isSparse) ftruncateSync(f.fd, e.size);
+      if (this.#o.isRoot) fchownSync(f.fd, this.#ownerUid(e), this.#ownerGid(e));
+      else this.#noteOwner(e);
+      fchmodSync(f.fd, e.mode);
+      this.#setXattrs(e, f.fsPath);
+      posix.futimens(f.fd, e.atimeSec, e.atimeNsec, e.mtimeSec, e.mtimeNsec);
+      closeSync(f.fd);
+      f.fd = -1;
+    } catch (error) {
+      this.#abandonFile(f, error);
+      return;
+    }
+    if (f.isDamaged) {
+      const kept = Buffer.concat([f.fsPath, Buffer.from(DAMAGED_SUFFIX)]);
+      try {
+        renameSync(f.fsPath, kept);
+      } catch {
+        unlinkSync(f.fsPath);
+      }
+      this.counts.damaged++;
+      this.#o.reporter.error(`"${displayPath(e.path)}": damaged (${f.damage}); what could be read is kept as "${displayPath(e.path)}${DAMAGED_SUFFIX}"`);
+      return;
+    }
+    this.#fileRestored(f);
+  }
+
+  /** Ends the restore: closes the last file and sets directories' modes and times, deepest first. */
+  finish(): void {
+    this.#closeFile();
+    for (let i = this.#deferred.length - 1; i >= 0; i--) {
+      const { rel, entry } = this.#deferred[i]!;
+      try {
+        const fsPath = this.#paths.resolve(rel);
+        this.#setXattrs(entry, fsPath);
+        chmodSync(fsPath, entry.mode);
+        posix.lutimens(fsPath, entry.atimeSec, entry.atimeNsec, entry.mtimeSec, entry.mtimeNsec);
+      } catch (error) {
+        this.#fail(entry.path, `cannot set directory mode or times: ${reasonOf(error)}`);
+      }
+    }
+    this.#deferred.length = 0;
+    this.#paths.close();
+  }
+}
