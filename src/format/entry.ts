@@ -153,7 +153,8 @@ export function decodeEntryBody(bytes: Uint8Array, start = 0, end = bytes.length
   let hasPath = false;
   while (r.remaining > 0) {
     const tag = r.u8();
-    const value = r.take(r.u32());
+    // A copy: entries outlive the chunk buffers they were decoded from.
+    const value = r.take(r.u32()).slice();
     switch (tag) {
       case EntryTag.path:
         if (hasPath) throw formatError("FORMAT_MALFORMED", `Cannot read entry ${number}: two paths`, { entry: number });

@@ -1,6 +1,6 @@
 import { NO_RECORD_START } from "./block.js";
 import type { Codecs } from "./codecs.js";
-import { decodeRecordHeader, RECORD_HEADER_SIZE, recordChecksumMatches, type RecordHeader } from "./record.js";
+import { decodeRecordHeader, MAX_STORED_LENGTH, RECORD_HEADER_SIZE, recordChecksumMatches, type RecordHeader } from "./record.js";
 
 /** A piece of a stream: the payload of one intact block. */
 export interface StreamPiece {
@@ -37,6 +37,8 @@ export class RecordAssembler {
   #header = new Uint8Array(RECORD_HEADER_SIZE);
   #headerUsed = 0;
   #record: Uint8Array | null = null;
+  /** Reused for records that span blocks: records are handed out only for the duration of a call. */
+  #spare: Uint8Array = new Uint8Array(0);
   #recordUsed = 0;
   #recordHeader: RecordHeader | null = null;
   #recordOffset = 0;
@@ -144,7 +146,9 @@ export class RecordAssembler {
         return payload.length;
       }
       this.#recordHeader = header;
-      this.#record = new Uint8Array(RECORD_HEADER_SIZE + header.storedLength);
+      const size = RECORD_HEADER_SIZE + header.storedLength;
+      if (this.#spare.length < size) this.#spare = new Uint8Array(Math.max(size, Math.min(this.#spare.length * 2, MAX_STORED_LENGTH + RECORD_HEADER_SIZE)));
+      this.#record = this.#spare.subarray(0, size);
       this.#record.set(this.#header);
       this.#recordUsed = RECORD_HEADER_SIZE;
     }
