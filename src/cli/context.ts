@@ -9,6 +9,8 @@ export interface CliContext {
   nowMs: () => number;
   randomId: () => Uint8Array;
   isRoot: boolean;
+  /** Threads worth using for parallel work (the machine's cores). */
+  threads: number;
   /** Sets the exit code (the highest one set wins). */
   exit: (code: number) => void;
 }

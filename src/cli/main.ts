@@ -4,6 +4,7 @@
  * the clock, and turns errors into messages and exit codes (0 ok, 1 done with problems, 2 failed).
  */
 import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { Command, CommanderError } from "commander";
 import { isReelError } from "../errors/index.js";
 import { archiveCommand } from "./commands/archive.js";
@@ -22,6 +23,7 @@ async function main(argv: string[]): Promise<number> {
     nowMs: () => Date.now(),
     randomId: () => randomBytes(16),
     isRoot: process.geteuid?.() === 0,
+    threads: Math.max(1, Math.min(4, availableParallelism())),
     exit: (code) => (exitCode = Math.max(exitCode, code)),
   };
   const program = new Command("reel")

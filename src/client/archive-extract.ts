@@ -1,5 +1,6 @@
 import { type Codecs, type Entry, EntryType, RecordType, StreamDecoder } from "../format/index.js";
 import { displayPath } from "./errors.js";
+import { FileWriterPool } from "./file-writer-pool.js";
 import type { MediumFile } from "./medium-file.js";
 import { type ArchiveIndex, readIndex, readRecordsFrom, readSequentially, type StreamReadResult } from "./archive-read.js";
 import type { Reporter } from "./reporter.js";
@@ -15,6 +16,8 @@ export interface ExtractOptions {
   passphrase: () => string | null;
   reporter: Reporter;
   codecs: Codecs;
+  /** Threads that write small files during a whole-archive extraction (0: none). */
+  writerThreads?: number;
 }
 
 export interface ExtractSummary {
@@ -29,9 +32,20 @@ export interface ExtractSummary {
 /** Extracts an archive, or the named paths of it, under `dest`. */
 export async function extractArchive(options: ExtractOptions): Promise<ExtractSummary> {
   const selection = new Selection(options.paths);
+  const threads = options.writerThreads ?? 0;
+  const pool = selection.isEverything && threads > 0 ? new FileWriterPool(threads) : undefined;
+  try {
+    return await extractWith(options, selection, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function extractWith(options: ExtractOptions, selection: Selection, pool: FileWriterPool | undefined): Promise<ExtractSummary> {
   const restorer = new Restorer({
     dest: options.dest, numericOwner: options.numericOwner, isRoot: options.isRoot, reporter: options.reporter,
     ...(selection.isEverything ? {} : { select: (p: Uint8Array) => selection.matches(p) }),
+    ...(pool === undefined ? {} : { pool }),
   });
   let lostEntries = 0;
   const problems: string[] = [];

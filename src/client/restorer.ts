@@ -4,6 +4,8 @@ import {
 } from "node:fs";
 import { type DataItem, type Entry, EntryType, pathProblem } from "../format/index.js";
 import { DeepPaths } from "./deep-paths.js";
+import type { SmallFileJob } from "./file-writer-batch.js";
+import type { FileWriterPool } from "./file-writer-pool.js";
 import { displayPath, errnoCode, reasonOf } from "./errors.js";
 import { OwnerNames } from "./owner-names.js";
 import { posix } from "./posix.js";
@@ -12,6 +14,7 @@ import type { Reporter } from "./reporter.js";
 const S_IFIFO = 0o010000, S_IFCHR = 0o020000, S_IFBLK = 0o060000;
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 export const DAMAGED_SUFFIX = ".reel-damaged";
+const PROC_FD = Buffer.from("/proc/self/fd/");
 
 export interface RestorerOptions {
   /** The destination directory, absolute, as bytes. */
@@ -22,6 +25,8 @@ export interface RestorerOptions {
   reporter: Reporter;
   /** Only entries for which this returns true are restored (selection by path). */
   select?: (path: Uint8Array) => boolean;
+  /** Threads that write small files; without it every file is written on the calling thread. */
+  pool?: FileWriterPool;
 }
 
 interface OpenFile {
@@ -64,6 +69,8 @@ export class Restorer {
   #file: OpenFile | null = null;
   readonly counts: RestoreCounts = { restored: 0, damaged: 0, failed: 0, skipped: 0 };
   readonly #extractedFiles = new Set<string>();
+  /** Files queued on writer threads since the last drain. */
+  #queued = 0;
 
   constructor(options: RestorerOptions) {
     this.#o = options;
@@ -137,6 +144,8 @@ export class Restorer {
 
   /** Removes whatever is at `fsPath` (a non-directory, or an empty directory). */
   #clear(rel: Buffer, fsPath: Buffer): void {
+    // Files still queued on writer threads must land first: nothing is replaced under them.
+    this.#drain();
     try {
       const s = lstatSync(fsPath);
       if (s.isDirectory()) {
@@ -229,6 +238,7 @@ export class Restorer {
     }
     if (!this.#ensureParents(targetRel)) return;
     this.#clear(rel, fsPath);
+    this.#drain();
     linkSync(this.#paths.resolve(targetRel), fsPath);
     this.counts.restored++;
   }
@@ -294,18 +304,50 @@ export class Restorer {
 
   #writeWhole(f: OpenFile, data: Uint8Array): void {
     const e = f.entry;
-    const uid = this.#ownerUid(e), gid = this.#ownerGid(e);
-    try {
-      posix.writeFileAt(f.fsPath, data, e.mode, uid, gid, this.#o.isRoot, e.atimeSec, e.atimeNsec, e.mtimeSec, e.mtimeNsec);
-    } catch (error) {
-      if (errnoCode(error) !== "EEXIST") throw error;
-      this.#clear(f.rel, f.fsPath);
-      posix.writeFileAt(f.fsPath, data, e.mode, uid, gid, this.#o.isRoot, e.atimeSec, e.atimeNsec, e.mtimeSec, e.mtimeNsec);
+    const job = {
+      fsPath: f.fsPath, data, mode: e.mode, uid: this.#ownerUid(e), gid: this.#ownerGid(e), setOwner: this.#o.isRoot,
+      atimeSec: e.atimeSec, atimeNsec: e.atimeNsec, mtimeSec: e.mtimeSec, mtimeNsec: e.mtimeNsec,
+    };
+    // Deep paths go through descriptors the thread must not outlive: those are written here.
+    if (this.#o.pool !== undefined && f.fsPath[0] === 0x2f && !f.fsPath.subarray(0, PROC_FD.length).equals(PROC_FD)) {
+      this.#o.pool.write(job, directoryKey(f.rel));
+      this.#queued++;
+    } else {
+      this.#writeJob(job, f.rel);
     }
     if (!this.#o.isRoot) this.#noteOwner(e);
     f.isDone = true;
     f.nextOffset = data.length;
     this.#fileRestored(f);
+  }
+
+  #writeJob(job: SmallFileJob, rel: Buffer): void {
+    const write = (): void => posix.writeFileAt(job.fsPath, job.data, job.mode, job.uid, job.gid, job.setOwner, job.atimeSec, job.atimeNsec, job.mtimeSec, job.mtimeNsec);
+    try {
+      write();
+    } catch (error) {
+      if (errnoCode(error) !== "EEXIST") throw error;
+      this.#clear(rel, job.fsPath);
+      write();
+    }
+  }
+
+  /** Waits for the writer threads; deals with the files they could not write. */
+  #drain(): void {
+    const pool = this.#o.pool;
+    if (pool === undefined || this.#queued === 0) return;
+    this.#queued = 0;
+    for (const failure of pool.drain()) {
+      const path = failure.fsPath.subarray(this.#o.dest.length + 1);
+      this.counts.restored--;
+      try {
+        if (failure.code !== "EEXIST") throw Object.assign(new Error(failure.message), { code: failure.code });
+        this.#writeJob(failure.job, Buffer.from(path));
+        this.counts.restored++;
+      } catch (error) {
+        this.#fail(path, reasonOf(error));
+      }
+    }
   }
 
   #fileRestored(f: OpenFile): void {
@@ -380,6 +422,7 @@ export class Restorer {
   /** Ends the restore: closes the last file and sets directories' modes and times, deepest first. */
   finish(): void {
     this.#closeFile();
+    this.#drain();
     for (let i = this.#deferred.length - 1; i >= 0; i--) {
       const { rel, entry } = this.#deferred[i]!;
       try {
@@ -394,4 +437,12 @@ export class Restorer {
     this.#deferred.length = 0;
     this.#paths.close();
   }
+}
+
+/** Picks a writer thread by parent directory, so that one directory is written by one thread. */
+function directoryKey(rel: Buffer): number {
+  const end = rel.lastIndexOf(0x2f);
+  let hash = 2166136261;
+  for (let i = 0; i < end; i++) hash = Math.imul(hash ^ rel[i]!, 16777619);
+  return hash >>> 0;
 }

@@ -99,7 +99,7 @@ export function archiveCommand(ctx: CliContext): Command {
       try {
         const summary = await extractArchive({
           source: medium ?? blocksFromStream(ctx.stdin), dest, paths, numericOwner: o.numericOwner, isRoot: ctx.isRoot,
-          passphrase: () => readPassphrase(ctx.env, { confirm: false }), reporter, codecs,
+          passphrase: () => readPassphrase(ctx.env, { confirm: false }), reporter, codecs, writerThreads: ctx.threads,
         });
         reporter.stop();
         for (const p of summary.notFound) {
