@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <math.h>
 #include <pwd.h>
 #include <stdbool.h>
@@ -723,7 +724,7 @@ static napi_value js_group_id(napi_env env, napi_callback_info info) { return lo
  * ------------------------------------------------------------------------------------- */
 
 /* Fixed part of a scan record after the name: errno, then the stat fields (see scanDir). */
-#define SCAN_FIXED 96
+#define SCAN_FIXED 100
 
 static inline uint8_t *put_u32(uint8_t *p, uint32_t v) {
   p[0] = (uint8_t)v;
@@ -809,6 +810,20 @@ static napi_value js_scan_dir(napi_env env, napi_callback_info info) {
     if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
       p = put_u32(p, 0);
       p = put_stat(p, &st);
+      /* Size of the entry's extended-attribute name list (0: none), so that callers list
+       * attributes only where there are some. Symlinks on ext4 have none they may carry. */
+      ssize_t xattr_bytes = 0;
+      if (path.len + 1 + name_len < PATH_MAX) {
+        char full[PATH_MAX];
+        memcpy(full, path.p, path.len);
+        full[path.len] = '/';
+        memcpy(full + path.len + 1, name, name_len + 1);
+        xattr_bytes = llistxattr(full, NULL, 0);
+        if (xattr_bytes < 0) xattr_bytes = (errno == ENOTSUP || errno == ENOENT) ? 0 : 1;
+      } else {
+        xattr_bytes = 1; /* unknown: let the caller ask */
+      }
+      p = put_u32(p, (uint32_t)xattr_bytes);
     } else {
       p = put_u32(p, (uint32_t)errno);
       memset(p, 0, SCAN_FIXED - 4);

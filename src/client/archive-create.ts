@@ -14,6 +14,7 @@ import type { BlockOutput } from "./block-output.js";
 import { displayPath, errnoCode, reasonOf } from "./errors.js";
 import { newStreamEncryption, nodeCodecs } from "./node-codecs.js";
 import { OwnerNames } from "./owner-names.js";
+import { ParallelSealingSink } from "./parallel-sealing-sink.js";
 import { posix } from "./posix.js";
 import type { Reporter } from "./reporter.js";
 import { deviceNumbers, readLinkTarget, type SourceItem, walkSources } from "./source-tree.js";
@@ -36,6 +37,8 @@ export interface CreateOptions {
   /** 16 random bytes for medium and stream ids. */
   randomId: () => Uint8Array;
   descriptor?: Record<string, unknown>;
+  /** Threads that compress and encrypt chunks (0 or 1: on the calling thread). */
+  threads?: number;
 }
 
 export interface CreateSummary {
@@ -62,7 +65,11 @@ export async function createArchive(options: CreateOptions): Promise<CreateSumma
     allocate: (size) => Buffer.allocUnsafeSlow(size),
   });
   const encryption = options.passphrase === null ? null : newStreamEncryption(options.passphrase, streamId);
-  const sink = new SealingSink(codecs, { compress: options.compression === "zstd", key: encryption?.key ?? null }, (record) => packer.append(record));
+  const seal = { compress: options.compression === "zstd", key: encryption?.key ?? null };
+  const threads = options.threads ?? 0;
+  // Sealing is only worth threads when it compresses or encrypts; a checksum alone is cheap here.
+  const parallel = threads > 1 && (seal.compress || seal.key !== null) ? new ParallelSealingSink(threads, options.level, codecs, seal, (record) => packer.append(record)) : null;
+  const sink = parallel ?? new SealingSink(codecs, seal, (record) => packer.append(record));
   const encoder = new StreamEncoder({
     head: { format: 1, streamId: idToString(streamId), createdAt, compression: options.compression, encryption: encryption?.parameters ?? null, descriptor: { paths: [...options.paths], ...options.descriptor } },
     sink,
@@ -72,8 +79,14 @@ export async function createArchive(options: CreateOptions): Promise<CreateSumma
   for (const item of walkSources({ root: options.root, paths: options.paths, excludes: options.excludes, warnings: { warn: (k, m) => options.reporter.warn(k, m), error: (_p, m) => state.fail(m) } })) {
     state.add(item);
     if (options.output.isBusy) await options.output.ready();
+    if (parallel?.isBusy === true) await parallel.ready();
   }
-  const trailer = await encoder.finish();
+  let trailer: StreamTrailer;
+  try {
+    trailer = await encoder.finish();
+  } finally {
+    await parallel?.close();
+  }
   packer.finish();
   await options.output.close();
   return { streamId: idToString(streamId), entries: trailer.entryCount, dataBytes: trailer.dataBytes, archiveBytes: options.output.bytesWritten, errors: state.errors, trailer };
@@ -137,7 +150,7 @@ class CreateState {
   }
 
   #xattrs(item: SourceItem): ExtendedAttribute[] {
-    if (!this.#hasXattrs) return [];
+    if (!this.#hasXattrs || item.stat.xattrBytes === 0) return [];
     let names: Buffer[];
     try {
       names = posix.llistxattr(item.fsPath);

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, writevSync } from "node:fs";
+import { closeSync, fsyncSync, writev } from "node:fs";
 import type { Writable } from "node:stream";
 import { clientError, errnoCode, reasonOf } from "./errors.js";
 
@@ -20,13 +20,20 @@ function writeError(what: string, error: unknown): Error {
   return clientError("CLIENT_WRITE_FAILED", `Cannot write ${what}: ${reasonOf(error)}`, {}, error);
 }
 
-/** Writes blocks to a file descriptor with writev, a few MiB at a time. */
+/**
+ * Writes blocks to a file descriptor with writev, a few MiB at a time, on libuv's thread pool
+ * so that the caller goes on reading files meanwhile; at most two writes are in flight.
+ */
 export class FileBlockOutput implements BlockOutput {
   readonly #fd: number;
   readonly #what: string;
   #batch: Uint8Array[] = [];
   #batchBytes = 0;
   #written = 0;
+  #position = 0;
+  #inFlight = 0;
+  #error: Error | null = null;
+  #waiters: Array<() => void> = [];
 
   constructor(fd: number, what: string) {
     this.#fd = fd;
@@ -34,7 +41,7 @@ export class FileBlockOutput implements BlockOutput {
   }
 
   get isBusy(): boolean {
-    return false;
+    return this.#inFlight >= 2;
   }
 
   get bytesWritten(): number {
@@ -42,49 +49,62 @@ export class FileBlockOutput implements BlockOutput {
   }
 
   write(block: Uint8Array): void {
+    if (this.#error !== null) throw this.#error;
     this.#batch.push(block);
     this.#batchBytes += block.length;
     if (this.#batchBytes >= BATCH_BYTES) this.#flush();
   }
 
   #flush(): void {
-    let blocks = this.#batch;
-    this.#batch = [];
+    if (this.#batchBytes === 0) return;
+    const blocks = this.#batch;
+    const position = this.#position;
+    this.#position += this.#batchBytes;
     this.#written += this.#batchBytes;
+    this.#batch = [];
     this.#batchBytes = 0;
-    try {
-      while (blocks.length > 0) {
-        let n = writevSync(this.#fd, blocks.slice(0, 1024));
-        // A short write: drop what went out and write the rest.
-        while (n > 0 && blocks.length > 0) {
-          const first = blocks[0]!;
-          if (n >= first.length) {
-            n -= first.length;
-            blocks = blocks.slice(1);
-          } else {
-            blocks = [first.subarray(n), ...blocks.slice(1)];
-            n = 0;
-          }
-        }
-      }
-    } catch (error) {
-      throw writeError(this.#what, error);
-    }
+    this.#inFlight++;
+    this.#writeAll(blocks, position, () => {
+      this.#inFlight--;
+      for (const wake of this.#waiters.splice(0)) wake();
+    });
   }
 
-  ready(): Promise<void> {
-    return Promise.resolve();
+  #writeAll(blocks: Uint8Array[], position: number, done: () => void): void {
+    writev(this.#fd, blocks.slice(0, 1024), position, (error, n) => {
+      if (error !== null) {
+        this.#error ??= writeError(this.#what, error);
+        done();
+        return;
+      }
+      // A short write: drop what went out and write the rest.
+      let rest = blocks;
+      let left = n;
+      while (left > 0 && rest.length > 0) {
+        const first = rest[0]!;
+        if (left >= first.length) (left -= first.length), (rest = rest.slice(1));
+        else (rest = [first.subarray(left), ...rest.slice(1)]), (left = 0);
+      }
+      if (rest.length > 0) this.#writeAll(rest, position + n, done);
+      else done();
+    });
+  }
+
+  async ready(): Promise<void> {
+    while (this.#inFlight >= 2 && this.#error === null) await new Promise<void>((wake) => this.#waiters.push(wake));
+    if (this.#error !== null) throw this.#error;
   }
 
   async close(): Promise<void> {
     this.#flush();
+    while (this.#inFlight > 0) await new Promise<void>((wake) => this.#waiters.push(wake));
+    if (this.#error !== null) throw this.#error;
     try {
       fsyncSync(this.#fd);
     } catch (error) {
       if (errnoCode(error) !== "EINVAL" && errnoCode(error) !== "EROFS") throw writeError(this.#what, error);
     }
     closeSync(this.#fd);
-    await Promise.resolve();
   }
 }
 

@@ -414,7 +414,7 @@ test("scanDir edge cases", (t) => {
 
 test("decodeScan reads every field, 64-bit and negative values included", () => {
   const name = Buffer.from("x\xffy", "latin1");
-  const rec = Buffer.alloc(4 + name.length + 96);
+  const rec = Buffer.alloc(4 + name.length + 100);
   let o = rec.writeUInt32LE(name.length, 0);
   o += name.copy(rec, o);
   const nameEnd = o;
@@ -434,9 +434,10 @@ test("decodeScan reads every field, 64-bit and negative values included", () => 
   rec.writeUInt32LE(123456789, o + 76);
   rec.writeBigInt64LE(-1n, o + 80);
   rec.writeUInt32LE(1, o + 88);
-  assert.equal(o + 92, rec.length);
+  rec.writeUInt32LE(24, o + 92); // xattr name bytes
+  assert.equal(o + 96, rec.length);
 
-  const failed = Buffer.alloc(4 + 2 + 96);
+  const failed = Buffer.alloc(4 + 2 + 100);
   failed.writeUInt32LE(2, 0);
   failed.write("zz", 4);
   failed.writeInt32LE(13, 6);
@@ -471,6 +472,7 @@ test("decodeScan reads every field, 64-bit and negative values included", () => 
       mtimeNsec: 123456789,
       ctimeSec: -1,
       ctimeNsec: 1,
+      xattrBytes: 24,
     },
   );
   assert.deepEqual(b.name, Buffer.from("zz"));

@@ -81,6 +81,8 @@ export interface ScannedEntry {
   mtimeNsec: number;
   ctimeSec: number;
   ctimeNsec: number;
+  /** Length of the extended-attribute name list (0: the entry has none; non-zero: ask). */
+  xattrBytes: number;
 }
 
 const ADDON = join("build", "Release", "reel_posix.node");
@@ -107,7 +109,7 @@ const require = createRequire(import.meta.url);
 export const posix: PosixAddon = require(findAddon()) as PosixAddon;
 
 /** Fixed bytes of a scan record after the name: errno + the stat fields. */
-const FIXED = 96;
+const FIXED = 100;
 const TWO32 = 4294967296;
 
 /** Unpacks a {@link PosixAddon.scanDir} buffer into entries, in readdir order. */
@@ -140,6 +142,7 @@ export function decodeScan(buf: Buffer): ScannedEntry[] {
       mtimeNsec: view.getUint32(o + 80, true),
       ctimeSec: view.getUint32(o + 84, true) + view.getInt32(o + 88, true) * TWO32,
       ctimeNsec: view.getUint32(o + 92, true),
+      xattrBytes: view.getUint32(o + 96, true),
     });
     o += FIXED;
   }

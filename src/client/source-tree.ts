@@ -78,7 +78,7 @@ function statOfTop(fsPath: Buffer): ScannedEntry {
   return {
     name: fsPath, errno: 0, dev: Number(s.dev), ino: Number(s.ino), mode: Number(s.mode), nlink: Number(s.nlink), uid: Number(s.uid), gid: Number(s.gid),
     rdev: Number(s.rdev), size: Number(s.size), blocks: Number(s.blocks),
-    atimeSec: sec(s.atimeNs), atimeNsec: nsec(s.atimeNs), mtimeSec: sec(s.mtimeNs), mtimeNsec: nsec(s.mtimeNs), ctimeSec: sec(s.ctimeNs), ctimeNsec: nsec(s.ctimeNs),
+    atimeSec: sec(s.atimeNs), atimeNsec: nsec(s.atimeNs), mtimeSec: sec(s.mtimeNs), mtimeNsec: nsec(s.mtimeNs), ctimeSec: sec(s.ctimeNs), ctimeNsec: nsec(s.ctimeNs), xattrBytes: 1,
   };
 }
 
