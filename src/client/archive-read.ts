@@ -208,7 +208,8 @@ export function readRecordsFrom(
     assembler.push({ streamOffset: check.header.streamOffset, payload: check.payload, firstRecordOffset: check.header.firstRecordOffset });
     return !isDone;
   });
-  assembler.end();
+  // Stopping on purpose leaves a record half-read; only the medium's end is a loss.
+  if (!isDone) assembler.end();
 }
 
 export interface ArchiveIndex {
