@@ -430,6 +430,16 @@ static napi_value js_futimens(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* closeFd(fd): void -- a plain close(2), for descriptors opened on another thread, which
+ * Node's own fs.closeSync would warn about in a worker. */
+static napi_value js_close_fd(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int fd;
+  if (!get_args(env, info, 1, argv) || !get_fd(env, argv[0], &fd)) return NULL;
+  if (close(fd) != 0 && errno != EINTR) throw_errno(env, errno, "close", NULL, 0);
+  return NULL;
+}
+
 /* mknod(path, mode, major, minor): void */
 static napi_value js_mknod(napi_env env, napi_callback_info info) {
   napi_value argv[4];
@@ -983,6 +993,7 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       EXPORT("lutimens", js_lutimens),
       EXPORT("futimens", js_futimens),
+      EXPORT("closeFd", js_close_fd),
       EXPORT("mknod", js_mknod),
       EXPORT("llistxattr", js_llistxattr),
       EXPORT("lgetxattr", js_lgetxattr),

@@ -64,6 +64,7 @@ async function extractWith(options: ExtractOptions, selection: Selection, pool: 
   const result = await readSequentially(source, {
     codecs: options.codecs,
     passphrase: options.passphrase,
+    threaded: (options.writerThreads ?? 0) > 0,
     handlers: {
       entry: (entry) => {
         restorer.entry(entry);

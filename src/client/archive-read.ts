@@ -22,8 +22,11 @@ import {
   bytesEqual,
   BlockKind,
   openBlock,
+  decodeRecordHeader,
 } from "../format/index.js";
+import { Worker } from "node:worker_threads";
 import { clientError } from "./errors.js";
+import { readBatch } from "./record-batch.js";
 import type { MediumFile } from "./medium-file.js";
 import { openStreamEncryption } from "./node-codecs.js";
 
@@ -42,6 +45,8 @@ export interface ReadOptions {
   handlers: StreamHandlers;
   readIndex?: boolean;
   skipEncrypted?: boolean;
+  /** Read and check blocks on a separate thread (files only). */
+  threaded?: boolean;
 }
 
 export interface StreamReadResult {
@@ -120,6 +125,31 @@ export class SequentialReader {
     this.#scanner.push(block, position);
   }
 
+  /** Takes a record checked elsewhere (the reader thread). */
+  record(record: Uint8Array, streamOffset: number): void {
+    const header = decodeRecordHeader(record, 0);
+    if (header !== null) this.#decoder.record(record, header, streamOffset);
+  }
+
+  loss(from: number, to: number, reason: string): void {
+    this.#decoder.loss({ fromOffset: from, toOffset: to, reason });
+  }
+
+  damagedBlock(position: number): void {
+    this.#result.damagedBlocks.push(position);
+  }
+
+  otherStream(): void {
+    this.#others.add("other");
+  }
+
+  /** Ends a read done on another thread. */
+  endThreaded(blocks: number): StreamReadResult {
+    this.#result.blocks = blocks;
+    this.#result.otherStreams = this.#others.size;
+    return this.#result;
+  }
+
   get isFinished(): boolean {
     return this.#decoder.isFinished;
   }
@@ -133,6 +163,7 @@ export class SequentialReader {
 
 /** Reads a whole medium front to back from a file or a block stream. */
 export async function readSequentially(source: MediumFile | AsyncIterable<Uint8Array>, options: ReadOptions): Promise<StreamReadResult> {
+  if ("forEachBlock" in source && options.threaded === true) return readOnThread(source, options);
   const reader = new SequentialReader(options);
   if ("forEachBlock" in source) {
     source.forEachBlock(0, source.blockCount, (block, position) => reader.push(block, position));
@@ -266,4 +297,45 @@ export function findTrailer(medium: MediumFile, codecs: Codecs): StreamTrailer |
     return trailer;
   }
   return null;
+}
+
+const BATCH_BYTES = 4 * 1024 * 1024;
+
+/** readSequentially with the reading and checking on a worker thread; decoding stays here. */
+function readOnThread(medium: MediumFile, options: ReadOptions): Promise<StreamReadResult> {
+  const reader = new SequentialReader(options);
+  const worker = new Worker(new URL("./reader-worker.js", import.meta.url), {
+    workerData: { path: medium.path, blockSize: medium.blockSize, blockCount: medium.blockCount, batchBytes: BATCH_BYTES, batches: 3 },
+  });
+  return new Promise<StreamReadResult>((resolveRead, reject) => {
+    let isSettled = false;
+    const fail = (error: unknown): void => {
+      if (isSettled) return;
+      isSettled = true;
+      void worker.terminate();
+      reject(error instanceof Error ? error : new Error(String(error)));
+    };
+    worker.on("error", fail);
+    worker.on("message", (m: { batch?: ArrayBuffer; length?: number; end?: boolean; blocks?: number }) => {
+      if (isSettled) return;
+      try {
+        if (m.end === true) {
+          isSettled = true;
+          void worker.terminate();
+          resolveRead(reader.endThreaded(m.blocks ?? 0));
+          return;
+        }
+        const batch = Buffer.from(m.batch!);
+        for (const event of readBatch(batch, m.length!)) {
+          if (event.kind === 1) reader.record(event.record, event.streamOffset);
+          else if (event.kind === 2) reader.loss(event.from, event.to, event.reason);
+          else if (event.kind === 3) reader.damagedBlock(event.value);
+          else reader.otherStream();
+        }
+        if (m.batch!.byteLength === BATCH_BYTES) worker.postMessage({ give: m.batch }, [m.batch!]);
+      } catch (error) {
+        fail(error);
+      }
+    });
+  });
 }

@@ -1,10 +1,9 @@
 /**
- * The batch format between the restorer and its file-writer threads: small files packed one
- * after another in one transferable buffer (path, data, mode, owner, times).
+ * The batch format between the restorer and its file-writer threads: jobs packed one after
+ * another in one transferable buffer. A job writes a whole small file, writes a range of an
+ * open file, or finishes an open file (size, owner, mode, times, close).
  */
-export interface SmallFileJob {
-  fsPath: Buffer;
-  data: Uint8Array;
+export interface FileMetadata {
   mode: number;
   uid: number;
   gid: number;
@@ -15,58 +14,99 @@ export interface SmallFileJob {
   mtimeNsec: number;
 }
 
-const FIXED = 4 + 4 + 4 + 4 + 4 + 4 + 8 + 4 + 8 + 4;
+export interface SmallFileJob extends FileMetadata {
+  kind: "whole";
+  fsPath: Buffer;
+  data: Uint8Array;
+}
 
-export function jobSize(job: SmallFileJob): number {
-  return FIXED + job.fsPath.length + job.data.length;
+export interface RangeJob {
+  kind: "range";
+  fd: number;
+  offset: number;
+  data: Uint8Array;
+  /** For messages. */
+  fsPath: Buffer;
+}
+
+export interface FinishJob extends FileMetadata {
+  kind: "finish";
+  fd: number;
+  /** ftruncate to this size first (sparse files, short data), or -1. */
+  truncate: number;
+  fsPath: Buffer;
+}
+
+export type WriterJob = SmallFileJob | RangeJob | FinishJob;
+
+const KINDS = { whole: 0, range: 1, finish: 2 } as const;
+const HEADER = 4 + 4 + 4 + 8 + 4 + 4 + 4 + 4 + 8 + 4 + 8 + 4 + 4;
+
+export function jobSize(job: WriterJob): number {
+  return HEADER + job.fsPath.length + (job.kind === "finish" ? 0 : job.data.length);
+}
+
+function metadataOf(job: WriterJob): FileMetadata {
+  return job.kind === "range" ? { mode: 0, uid: 0, gid: 0, setOwner: false, atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0 } : job;
 }
 
 /** Appends a job at `offset`; returns the offset after it. */
-export function packJob(target: Uint8Array, view: DataView, offset: number, job: SmallFileJob): number {
-  view.setUint32(offset, job.fsPath.length, true);
-  view.setUint32(offset + 4, job.data.length, true);
-  view.setUint32(offset + 8, job.mode, true);
-  view.setUint32(offset + 12, job.uid, true);
-  view.setUint32(offset + 16, job.gid, true);
-  view.setUint32(offset + 20, job.setOwner ? 1 : 0, true);
-  view.setFloat64(offset + 24, job.atimeSec, true);
-  view.setUint32(offset + 32, job.atimeNsec, true);
-  view.setFloat64(offset + 36, job.mtimeSec, true);
-  view.setUint32(offset + 44, job.mtimeNsec, true);
-  target.set(job.fsPath, offset + FIXED);
-  target.set(job.data, offset + FIXED + job.fsPath.length);
-  return offset + FIXED + job.fsPath.length + job.data.length;
+export function packJob(target: Uint8Array, view: DataView, offset: number, job: WriterJob): number {
+  const m = metadataOf(job);
+  const data = job.kind === "finish" ? new Uint8Array(0) : job.data;
+  view.setUint32(offset, KINDS[job.kind], true);
+  view.setUint32(offset + 4, job.fsPath.length, true);
+  view.setUint32(offset + 8, data.length, true);
+  view.setFloat64(offset + 12, job.kind === "range" ? job.offset : job.kind === "finish" ? job.truncate : 0, true);
+  view.setUint32(offset + 20, job.kind === "whole" ? 0 : job.fd, true);
+  view.setUint32(offset + 24, m.mode, true);
+  view.setUint32(offset + 28, m.uid, true);
+  view.setUint32(offset + 32, m.gid, true);
+  view.setFloat64(offset + 36, m.atimeSec, true);
+  view.setUint32(offset + 44, m.atimeNsec, true);
+  view.setFloat64(offset + 48, m.mtimeSec, true);
+  view.setUint32(offset + 56, m.mtimeNsec, true);
+  view.setUint32(offset + 60, m.setOwner ? 1 : 0, true);
+  target.set(job.fsPath, offset + HEADER);
+  target.set(data, offset + HEADER + job.fsPath.length);
+  return offset + HEADER + job.fsPath.length + data.length;
 }
 
 /** Reads the jobs of a batch back, in order. */
-export function* unpackJobs(batch: Buffer, length: number): Generator<SmallFileJob> {
+export function* unpackJobs(batch: Buffer, length: number): Generator<WriterJob> {
   const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
   let at = 0;
   while (at < length) {
-    const pathLength = view.getUint32(at, true);
-    const dataLength = view.getUint32(at + 4, true);
-    const start = at + FIXED;
-    yield {
-      fsPath: batch.subarray(start, start + pathLength),
-      data: batch.subarray(start + pathLength, start + pathLength + dataLength),
-      mode: view.getUint32(at + 8, true),
-      uid: view.getUint32(at + 12, true),
-      gid: view.getUint32(at + 16, true),
-      setOwner: view.getUint32(at + 20, true) === 1,
-      atimeSec: view.getFloat64(at + 24, true),
-      atimeNsec: view.getUint32(at + 32, true),
-      mtimeSec: view.getFloat64(at + 36, true),
-      mtimeNsec: view.getUint32(at + 44, true),
+    const kind = view.getUint32(at, true);
+    const pathLength = view.getUint32(at + 4, true);
+    const dataLength = view.getUint32(at + 8, true);
+    const number = view.getFloat64(at + 12, true);
+    const fd = view.getUint32(at + 20, true);
+    const start = at + HEADER;
+    const fsPath = batch.subarray(start, start + pathLength);
+    const data = batch.subarray(start + pathLength, start + pathLength + dataLength);
+    const m: FileMetadata = {
+      mode: view.getUint32(at + 24, true),
+      uid: view.getUint32(at + 28, true),
+      gid: view.getUint32(at + 32, true),
+      atimeSec: view.getFloat64(at + 36, true),
+      atimeNsec: view.getUint32(at + 44, true),
+      mtimeSec: view.getFloat64(at + 48, true),
+      mtimeNsec: view.getUint32(at + 56, true),
+      setOwner: view.getUint32(at + 60, true) === 1,
     };
+    if (kind === KINDS.whole) yield { kind: "whole", fsPath, data, ...m };
+    else if (kind === KINDS.range) yield { kind: "range", fd, offset: number, data, fsPath };
+    else yield { kind: "finish", fd, truncate: number, fsPath, ...m };
     at = start + pathLength + dataLength;
   }
 }
 
-/** A file the thread could not write: the restorer deals with it on its own thread. */
+/** A job the thread could not do: the restorer deals with it on its own thread. */
 export interface JobFailure {
   fsPath: Buffer;
   code: string;
   message: string;
-  /** The job, for a retry (EEXIST: replace what is there). */
-  job: SmallFileJob;
+  /** The whole-file job, for a retry (EEXIST: replace what is there). */
+  job: SmallFileJob | null;
 }

@@ -1,6 +1,6 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { BugError } from "../errors/index.js";
-import { type JobFailure, jobSize, packJob, type SmallFileJob } from "./file-writer-batch.js";
+import { type JobFailure, jobSize, packJob, type WriterJob } from "./file-writer-batch.js";
 
 const BATCH_BYTES = 2 * 1024 * 1024;
 const BATCH_FILES = 256;
@@ -45,7 +45,7 @@ export class FileWriterPool {
   }
 
   /** Queues a file; `directoryKey` picks its thread. May block while threads catch up. */
-  write(job: SmallFileJob, directoryKey: number): void {
+  write(job: WriterJob, directoryKey: number): void {
     const lane = this.#lanes[directoryKey % this.#lanes.length]!;
     const size = jobSize(job);
     if (lane.batch !== null && (lane.used + size > lane.batch.length || lane.files >= BATCH_FILES)) this.#send(lane);
@@ -84,7 +84,7 @@ export class FileWriterPool {
     for (let m = receiveMessageOnPort(lane.results); m !== undefined; m = receiveMessageOnPort(lane.results)) {
       const result = m.message as { failures: JobFailure[]; batch: ArrayBuffer };
       if (result.batch.byteLength === BATCH_BYTES) lane.free.push(result.batch);
-      for (const f of result.failures) lane.failures.push({ ...f, fsPath: Buffer.from(f.fsPath), job: { ...f.job, fsPath: Buffer.from(f.job.fsPath), data: Buffer.from(f.job.data) } });
+      for (const f of result.failures) lane.failures.push({ ...f, fsPath: Buffer.from(f.fsPath), job: f.job === null ? null : { ...f.job, fsPath: Buffer.from(f.job.fsPath), data: Buffer.from(f.job.data) } });
     }
   }
 

@@ -11,6 +11,8 @@ export class MediumFile {
   readonly blockSize: number;
   readonly blockCount: number;
   readonly label: MediumLabel | null;
+  /** The file's path (for threads that read it themselves). */
+  readonly path: string;
   readonly #what: string;
 
   private constructor(fd: number, blockSize: number, blockCount: number, label: MediumLabel | null, what: string) {
@@ -18,6 +20,7 @@ export class MediumFile {
     this.blockSize = blockSize;
     this.blockCount = blockCount;
     this.label = label;
+    this.path = what;
     this.#what = what;
   }
 

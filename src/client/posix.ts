@@ -14,6 +14,8 @@ export interface PosixAddon {
   lutimens(path: Buffer, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): void;
   /** futimens(fd, …). */
   futimens(fd: number, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): void;
+  /** close(2) of a descriptor, without Node's bookkeeping (for descriptors another thread opened). */
+  closeFd(fd: number): void;
   /** mknod(path, mode, makedev(major, minor)); mode carries the type (S_IFIFO, S_IFCHR, S_IFBLK) and permission bits. */
   mknod(path: Buffer, mode: number, major: number, minor: number): void;
   /** Attribute names of path (symlinks not followed), without NULs; [] when none or the filesystem has no xattrs. */

@@ -294,8 +294,13 @@ export class Restorer {
         }
         f.fd = this.#openFile(f);
       }
-      let done = 0;
-      while (done < item.data.length) done += writeSync(f.fd, item.data, done, item.data.length - done, item.fileOffset + done);
+      if (this.#isPoolable(f)) {
+        this.#o.pool!.write({ kind: "range", fd: f.fd, offset: item.fileOffset, data: item.data, fsPath: f.fsPath }, directoryKey(f.rel));
+        this.#queued++;
+      } else {
+        let done = 0;
+        while (done < item.data.length) done += writeSync(f.fd, item.data, done, item.data.length - done, item.fileOffset + done);
+      }
       f.nextOffset = item.fileOffset + item.data.length;
     } catch (error) {
       this.#abandonFile(f, error);
@@ -304,13 +309,13 @@ export class Restorer {
 
   #writeWhole(f: OpenFile, data: Uint8Array): void {
     const e = f.entry;
-    const job = {
-      fsPath: f.fsPath, data, mode: e.mode, uid: this.#ownerUid(e), gid: this.#ownerGid(e), setOwner: this.#o.isRoot,
+    const job: SmallFileJob = {
+      kind: "whole", fsPath: f.fsPath, data, mode: e.mode, uid: this.#ownerUid(e), gid: this.#ownerGid(e), setOwner: this.#o.isRoot,
       atimeSec: e.atimeSec, atimeNsec: e.atimeNsec, mtimeSec: e.mtimeSec, mtimeNsec: e.mtimeNsec,
     };
     // Deep paths go through descriptors the thread must not outlive: those are written here.
-    if (this.#o.pool !== undefined && f.fsPath[0] === 0x2f && !f.fsPath.subarray(0, PROC_FD.length).equals(PROC_FD)) {
-      this.#o.pool.write(job, directoryKey(f.rel));
+    if (this.#isPoolable(f)) {
+      this.#o.pool!.write(job, directoryKey(f.rel));
       this.#queued++;
     } else {
       this.#writeJob(job, f.rel);
@@ -319,6 +324,11 @@ export class Restorer {
     f.isDone = true;
     f.nextOffset = data.length;
     this.#fileRestored(f);
+  }
+
+  /** Whether a file's writes may go to the writer threads (deep paths use descriptors they must not outlive). */
+  #isPoolable(f: OpenFile): boolean {
+    return this.#o.pool !== undefined && f.entry.xattrs.length === 0 && f.fsPath[0] === 0x2f && !f.fsPath.subarray(0, PROC_FD.length).equals(PROC_FD);
   }
 
   #writeJob(job: SmallFileJob, rel: Buffer): void {
@@ -341,7 +351,11 @@ export class Restorer {
       const path = failure.fsPath.subarray(this.#o.dest.length + 1);
       this.counts.restored--;
       try {
-        if (failure.code !== "EEXIST") throw Object.assign(new Error(failure.message), { code: failure.code });
+        if (failure.code !== "EEXIST" || failure.job === null) {
+          // A file left half-written is not left in place as if it were good.
+          if (failure.job === null) unlinkSync(failure.fsPath);
+          throw Object.assign(new Error(failure.message), { code: failure.code });
+        }
         this.#writeJob(failure.job, Buffer.from(path));
         this.counts.restored++;
       } catch (error) {
@@ -390,8 +404,23 @@ export class Restorer {
     this.#file = null;
     if (f === null || f.isDone) return;
     const e = f.entry;
+    if (!e.isSparse && f.nextOffset !== e.size && !f.isDamaged) this.markDamaged(`data ends at byte ${f.nextOffset} of ${e.size}`);
+    if (f.fd >= 0 && this.#isPoolable(f)) {
+      if (!f.isDamaged) {
+        // The thread that wrote the data finishes the file, in order, and closes it.
+        this.#o.pool!.write({
+          kind: "finish", fd: f.fd, truncate: f.nextOffset < e.size || e.isSparse ? e.size : -1, fsPath: f.fsPath,
+          mode: e.mode, uid: this.#ownerUid(e), gid: this.#ownerGid(e), setOwner: this.#o.isRoot,
+          atimeSec: e.atimeSec, atimeNsec: e.atimeNsec, mtimeSec: e.mtimeSec, mtimeNsec: e.mtimeNsec,
+        }, directoryKey(f.rel));
+        this.#queued++;
+        if (!this.#o.isRoot) this.#noteOwner(e);
+        this.#fileRestored(f);
+        return;
+      }
+      this.#drain();
+    }
     try {
-      if (!e.isSparse && f.nextOffset !== e.size && !f.isDamaged) this.markDamaged(`data ends at byte ${f.nextOffset} of ${e.size}`);
       if (f.fd < 0) f.fd = this.#openFile(f);
       if (f.nextOffset < e.size || e.isSparse) ftruncateSync(f.fd, e.size);
       if (this.#o.isRoot) fchownSync(f.fd, this.#ownerUid(e), this.#ownerGid(e));
