@@ -11,6 +11,11 @@ import { archiveCommand } from "./commands/archive.js";
 import { tourCommand } from "./commands/tour.js";
 import type { CliContext } from "./context.js";
 
+function threadsFrom(setting: string | undefined): number {
+  const n = Number(setting);
+  return setting !== undefined && setting !== "" && Number.isInteger(n) && n >= 0 ? Math.min(n, 16) : Math.max(1, Math.min(4, availableParallelism()));
+}
+
 async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const ctx: CliContext = {
@@ -23,7 +28,8 @@ async function main(argv: string[]): Promise<number> {
     nowMs: () => Date.now(),
     randomId: () => randomBytes(16),
     isRoot: process.geteuid?.() === 0,
-    threads: Math.max(1, Math.min(4, availableParallelism())),
+    // REEL_THREADS tunes the helper threads (0: everything on the main thread).
+    threads: threadsFrom(process.env["REEL_THREADS"]),
     exit: (code) => (exitCode = Math.max(exitCode, code)),
   };
   const program = new Command("reel")

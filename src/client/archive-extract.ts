@@ -65,6 +65,7 @@ async function extractWith(options: ExtractOptions, selection: Selection, pool: 
     codecs: options.codecs,
     passphrase: options.passphrase,
     threaded: (options.writerThreads ?? 0) > 0,
+    trustBlocks: true,
     handlers: {
       entry: (entry) => {
         restorer.entry(entry);

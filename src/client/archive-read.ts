@@ -47,6 +47,8 @@ export interface ReadOptions {
   skipEncrypted?: boolean;
   /** Read and check blocks on a separate thread (files only). */
   threaded?: boolean;
+  /** Accept records from verified blocks without their own checksums (format.md §3.4); verify leaves it off. */
+  trustBlocks?: boolean;
 }
 
 export interface StreamReadResult {
@@ -107,7 +109,7 @@ export class SequentialReader {
             this.#assembler = new RecordAssembler(
               { record: (r, rh, o) => this.#decoder.record(r, rh, o), loss: (l) => this.#decoder.loss(l) },
               options.codecs,
-              { streamOffset: header.streamOffset, atRecordStart: header.streamOffset === 0 },
+              { streamOffset: header.streamOffset, atRecordStart: header.streamOffset === 0, trustBlocks: options.trustBlocks ?? false },
             );
           } else if (!bytesEqual(header.streamId, this.#streamId)) {
             this.#others.add(idToString(header.streamId));
@@ -305,7 +307,7 @@ const BATCH_BYTES = 4 * 1024 * 1024;
 function readOnThread(medium: MediumFile, options: ReadOptions): Promise<StreamReadResult> {
   const reader = new SequentialReader(options);
   const worker = new Worker(new URL("./reader-worker.js", import.meta.url), {
-    workerData: { path: medium.path, blockSize: medium.blockSize, blockCount: medium.blockCount, batchBytes: BATCH_BYTES, batches: 3 },
+    workerData: { path: medium.path, blockSize: medium.blockSize, blockCount: medium.blockCount, batchBytes: BATCH_BYTES, batches: 3, trustBlocks: options.trustBlocks ?? false },
   });
   return new Promise<StreamReadResult>((resolveRead, reject) => {
     let isSettled = false;
@@ -316,7 +318,7 @@ function readOnThread(medium: MediumFile, options: ReadOptions): Promise<StreamR
       reject(error instanceof Error ? error : new Error(String(error)));
     };
     worker.on("error", fail);
-    worker.on("message", (m: { batch?: ArrayBuffer; length?: number; end?: boolean; blocks?: number }) => {
+    worker.on("message", (m: { batch?: ArrayBuffer; length?: number; records?: ArrayBuffer[]; end?: boolean; blocks?: number }) => {
       if (isSettled) return;
       try {
         if (m.end === true) {
@@ -330,9 +332,11 @@ function readOnThread(medium: MediumFile, options: ReadOptions): Promise<StreamR
           if (event.kind === 1) reader.record(event.record, event.streamOffset);
           else if (event.kind === 2) reader.loss(event.from, event.to, event.reason);
           else if (event.kind === 3) reader.damagedBlock(event.value);
+          else if (event.kind === 5) reader.record(new Uint8Array(m.records![event.index]!, 0, event.length), event.streamOffset);
           else reader.otherStream();
         }
-        if (m.batch!.byteLength === BATCH_BYTES) worker.postMessage({ give: m.batch }, [m.batch!]);
+        const records = m.records ?? [];
+        if (m.batch!.byteLength === BATCH_BYTES) worker.postMessage({ give: m.batch, records }, [m.batch!, ...records]);
       } catch (error) {
         fail(error);
       }

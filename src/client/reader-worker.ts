@@ -10,10 +10,14 @@ import { bytesEqual, MediumScanner, RecordAssembler } from "../format/index.js";
 import { nodeCodecs } from "./node-codecs.js";
 import { BatchKind, BatchWriter } from "./record-batch.js";
 
-const { path, blockSize, blockCount, batchBytes, batches } = workerData as { path: string; blockSize: number; blockCount: number; batchBytes: number; batches: number };
+const { path, blockSize, blockCount, batchBytes, batches, trustBlocks } = workerData as { path: string; blockSize: number; blockCount: number; batchBytes: number; batches: number; trustBlocks: boolean };
 const codecs = nodeCodecs();
 const free: ArrayBuffer[] = Array.from({ length: batches }, () => new ArrayBuffer(batchBytes));
 let writer: BatchWriter | null = null;
+/** Large records assembled in their own buffers, sent beside the current batch. */
+let outside: ArrayBuffer[] = [];
+const spareRecords: ArrayBuffer[] = [];
+const RECORD_BUFFER = 1024 * 1024 + 64 * 1024;
 
 function takeBuffer(): Buffer {
   for (;;) {
@@ -21,16 +25,41 @@ function takeBuffer(): Buffer {
     if (spare !== undefined) return Buffer.from(spare);
     // Wait (blocking this thread only) for the decoding side to hand a batch back.
     const m = receiveMessageOnPort(parentPort!);
-    if (m !== undefined) free.push((m.message as { give: ArrayBuffer }).give);
+    if (m !== undefined) takeBack(m.message as { give: ArrayBuffer; records: ArrayBuffer[] });
     else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
   }
+}
+
+function takeBack(message: { give: ArrayBuffer; records: ArrayBuffer[] }): void {
+  free.push(message.give);
+  for (const r of message.records) if (r.byteLength === RECORD_BUFFER) spareRecords.push(r);
+}
+
+function allocateRecord(size: number): Uint8Array {
+  if (size > RECORD_BUFFER) return Buffer.allocUnsafeSlow(size);
+  for (let m = receiveMessageOnPort(parentPort!); m !== undefined; m = receiveMessageOnPort(parentPort!)) takeBack(m.message as { give: ArrayBuffer; records: ArrayBuffer[] });
+  const spare = spareRecords.pop();
+  return spare !== undefined ? new Uint8Array(spare) : Buffer.allocUnsafeSlow(RECORD_BUFFER);
 }
 
 function send(): void {
   if (writer === null || writer.count === 0) return;
   const buffer = writer.buffer.buffer as ArrayBuffer;
-  parentPort!.postMessage({ batch: buffer, length: writer.used }, [buffer]);
+  parentPort!.postMessage({ batch: buffer, length: writer.used, records: outside }, [buffer, ...outside]);
   writer = null;
+  outside = [];
+}
+
+function emit(record: Uint8Array, offset: number): void {
+  // A record in its own buffer (spanning blocks) travels as is; small ones are copied in.
+  if (record.byteOffset === 0 && record.buffer.byteLength >= RECORD_BUFFER) {
+    const w = room(17);
+    w.outside(outside.length, record.length, offset);
+    outside.push(record.buffer as ArrayBuffer);
+    if (outside.length >= 8) send();
+    return;
+  }
+  room(13 + record.length).record(record, offset);
 }
 
 function room(bytes: number): BatchWriter {
@@ -55,11 +84,11 @@ const scanner = new MediumScanner({
       streamId = header.streamId;
       assembler = new RecordAssembler(
         {
-          record: (record, _h, offset) => room(13 + record.length).record(record, offset),
+          record: (record, _h, offset) => emit(record, offset),
           loss: (l) => room(600).loss(l.fromOffset, l.toOffset, l.reason),
         },
         codecs,
-        { streamOffset: header.streamOffset, atRecordStart: header.streamOffset === 0 },
+        { streamOffset: header.streamOffset, atRecordStart: header.streamOffset === 0, allocate: allocateRecord, trustBlocks: trustBlocks },
       );
     } else if (!bytesEqual(header.streamId, streamId)) {
       room(16).marker(BatchKind.otherStream, 0);
