@@ -39,6 +39,8 @@ export interface CreateOptions {
   descriptor?: Record<string, unknown>;
   /** Threads that compress and encrypt chunks (0 or 1: on the calling thread). */
   threads?: number;
+  /** Walk the tree once first to know the totals for progress (an ETA on a terminal). */
+  estimateTotals?: boolean;
 }
 
 export interface CreateSummary {
@@ -75,7 +77,8 @@ export async function createArchive(options: CreateOptions): Promise<CreateSumma
     sink,
     allocate: (size) => Buffer.allocUnsafeSlow(size),
   });
-  const state = new CreateState(encoder, options.reporter);
+  const totals = options.estimateTotals === true ? estimateTotals(options) : null;
+  const state = new CreateState(encoder, options.reporter, totals);
   for (const item of walkSources({ root: options.root, paths: options.paths, excludes: options.excludes, warnings: { warn: (k, m) => options.reporter.warn(k, m), error: (_p, m) => state.fail(m) } })) {
     state.add(item);
     if (options.output.isBusy) await options.output.ready();
@@ -101,9 +104,18 @@ class CreateState {
   errors = 0;
   #hasXattrs = true;
 
-  constructor(encoder: StreamEncoder, reporter: Reporter) {
+  readonly #totals: { totalBytes: number; totalFiles: number } | null;
+  #reportedBytes = 0;
+
+  constructor(encoder: StreamEncoder, reporter: Reporter, totals: { totalBytes: number; totalFiles: number } | null) {
     this.#encoder = encoder;
     this.#reporter = reporter;
+    this.#totals = totals;
+  }
+
+  #progress(): void {
+    this.#reportedBytes = this.#bytes;
+    this.#reporter.progress({ files: this.#files, bytes: this.#bytes, ...this.#totals });
   }
 
   fail(message: string): void {
@@ -146,7 +158,12 @@ class CreateState {
       this.#encoder.addEntry(entry);
     }
     this.#files++;
-    if ((this.#files & 255) === 0) this.#reporter.progress({ files: this.#files, bytes: this.#bytes });
+    if ((this.#files & 255) === 0 || this.#bytes - this.#reportedBytes > 16 * 1024 * 1024) this.#progress();
+  }
+
+  #progressWith(pending: number): void {
+    this.#reportedBytes = this.#bytes + pending;
+    this.#reporter.progress({ files: this.#files, bytes: this.#bytes + pending, ...this.#totals });
   }
 
   #xattrs(item: SourceItem): ExtendedAttribute[] {
@@ -227,6 +244,7 @@ class CreateState {
           this.#encoder.commitData(region.capacity);
           at += region.capacity;
           done += region.capacity;
+          if (this.#bytes + done - this.#reportedBytes > 16 * 1024 * 1024) this.#progressWith(done);
         }
       }
       this.#bytes += done;
@@ -266,3 +284,15 @@ function dataRanges(fd: number, size: number): Array<readonly [number, number]> 
   return ranges;
 }
 
+
+/** A first walk that only adds up sizes: totals for an ETA. */
+function estimateTotals(options: CreateOptions): { totalBytes: number; totalFiles: number } {
+  let totalBytes = 0;
+  let totalFiles = 0;
+  const quiet = { warn: () => {}, error: () => {} };
+  for (const item of walkSources({ root: options.root, paths: options.paths, excludes: options.excludes, warnings: quiet })) {
+    totalFiles++;
+    if (item.type === EntryType.file) totalBytes += item.stat.size;
+  }
+  return { totalBytes, totalFiles };
+}

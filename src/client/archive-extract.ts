@@ -2,7 +2,7 @@ import { type Codecs, type Entry, EntryType, RecordType, StreamDecoder } from ".
 import { displayPath } from "./errors.js";
 import { FileWriterPool } from "./file-writer-pool.js";
 import type { MediumFile } from "./medium-file.js";
-import { type ArchiveIndex, readIndex, readRecordsFrom, readSequentially, type StreamReadResult } from "./archive-read.js";
+import { type ArchiveIndex, findTrailer, readIndex, readRecordsFrom, readSequentially, type StreamReadResult } from "./archive-read.js";
 import type { Reporter } from "./reporter.js";
 import { type RestoreCounts, Restorer } from "./restorer.js";
 import { Selection } from "./selection.js";
@@ -61,6 +61,12 @@ async function extractWith(options: ExtractOptions, selection: Selection, pool: 
   }
   let bytes = 0;
   let files = 0;
+  let reported = 0;
+  const totalBytes = "forEachBlock" in source ? findTrailer(source, options.codecs)?.dataBytes : undefined;
+  const progress = (): void => {
+    reported = bytes;
+    options.reporter.progress({ files, bytes, ...(totalBytes === undefined ? {} : { totalBytes }) });
+  };
   const result = await readSequentially(source, {
     codecs: options.codecs,
     passphrase: options.passphrase,
@@ -70,11 +76,12 @@ async function extractWith(options: ExtractOptions, selection: Selection, pool: 
       entry: (entry) => {
         restorer.entry(entry);
         files++;
-        if ((files & 255) === 0) options.reporter.progress({ files, bytes });
+        if ((files & 255) === 0) progress();
       },
       data: (item) => {
         bytes += item.data.length;
         restorer.data(item);
+        if (bytes - reported > 16 * 1024 * 1024) progress();
       },
       damage: (damage) => {
         if (damage.entryNumber !== null) restorer.markDamaged(damage.message);

@@ -65,6 +65,7 @@ export function archiveCommand(ctx: CliContext): Command {
         const summary = await createArchive({
           root: resolve(ctx.cwd, o.directory), paths, excludes: o.exclude, compression: o.compress, level: o.level, passphrase,
           blockSize: o.blockSize, output, reporter, now: ctx.now(), randomId: ctx.randomId, threads: ctx.threads,
+          estimateTotals: ctx.stderr.isTTY === true,
         });
         reporter.stop();
         if (summary.errors > 0) {
