@@ -41,6 +41,8 @@ export interface CreateOptions {
   threads?: number;
   /** Walk the tree once first to know the totals for progress (an ETA on a terminal). */
   estimateTotals?: boolean;
+  /** The archive file's own inode, when it is a file that the walk might meet. */
+  skip?: { dev: number; ino: number };
 }
 
 export interface CreateSummary {
@@ -79,7 +81,8 @@ export async function createArchive(options: CreateOptions): Promise<CreateSumma
   });
   const totals = options.estimateTotals === true ? estimateTotals(options) : null;
   const state = new CreateState(encoder, options.reporter, totals);
-  for (const item of walkSources({ root: options.root, paths: options.paths, excludes: options.excludes, warnings: { warn: (k, m) => options.reporter.warn(k, m), error: (_p, m) => state.fail(m) } })) {
+  const walk = { root: options.root, paths: options.paths, excludes: options.excludes, ...(options.skip === undefined ? {} : { skip: options.skip }) };
+  for (const item of walkSources({ ...walk, warnings: { warn: (k, m) => options.reporter.warn(k, m), error: (_p, m) => state.fail(m) } })) {
     state.add(item);
     if (options.output.isBusy) await options.output.ready();
     if (parallel?.isBusy === true) await parallel.ready();

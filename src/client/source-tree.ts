@@ -36,6 +36,8 @@ export interface WalkOptions {
   paths: readonly string[];
   excludes: readonly string[];
   warnings: WalkWarnings;
+  /** An inode never to archive: the archive being written (tar: "file is the archive; not dumped"). */
+  skip?: { dev: number; ino: number };
 }
 
 /** Normalises a command-line path to a stored path: strips leading "/", "./" and "../" (format.md §5.5). */
@@ -100,11 +102,23 @@ export function* walkSources(options: WalkOptions): Generator<SourceItem> {
       options.warnings.error(path, `Cannot stat "${arg}": ${reasonOf(error)}`);
       continue;
     }
-    yield* visit(path, fsPath, stat, excludes, links, options.warnings);
+    yield* visit(path, fsPath, stat, { excludes, links, warnings: options.warnings, skip: options.skip ?? null });
   }
 }
 
-function* visit(path: Buffer, fsPath: Buffer, stat: ScannedEntry, excludes: ExcludeMatcher, links: Map<string, Buffer>, warnings: WalkWarnings): Generator<SourceItem> {
+interface WalkState {
+  excludes: ExcludeMatcher;
+  links: Map<string, Buffer>;
+  warnings: WalkWarnings;
+  skip: { dev: number; ino: number } | null;
+}
+
+function* visit(path: Buffer, fsPath: Buffer, stat: ScannedEntry, state: WalkState): Generator<SourceItem> {
+  const { excludes, links, warnings, skip } = state;
+  if (skip !== null && stat.ino === skip.ino && stat.dev === skip.dev) {
+    warnings.warn("archive-itself", `"${displayPath(path)}": file is the archive; not archived`);
+    return;
+  }
   const type = typeOf(stat.mode);
   if (type === null) {
     if ((stat.mode & S_IFMT) === S_IFSOCK) warnings.warn("socket", `Sockets are not archived (first: "${displayPath(path)}")`);
@@ -151,7 +165,7 @@ function* visit(path: Buffer, fsPath: Buffer, stat: ScannedEntry, excludes: Excl
         warnings.error(childPath, `Cannot stat "${displayPath(childPath)}": errno ${child.errno}`);
         continue;
       }
-      yield* visit(childPath, Buffer.concat([fsPrefix, name]), child, excludes, links, warnings);
+      yield* visit(childPath, Buffer.concat([fsPrefix, name]), child, state);
     }
   } finally {
     if (fd >= 0) closeSync(fd);

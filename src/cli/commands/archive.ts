@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, realpathSync, unlinkSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, realpathSync, unlinkSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import {
@@ -66,6 +66,7 @@ export function archiveCommand(ctx: CliContext): Command {
           root: resolve(ctx.cwd, o.directory), paths, excludes: o.exclude, compression: o.compress, level: o.level, passphrase,
           blockSize: o.blockSize, output, reporter, now: ctx.now(), randomId: ctx.randomId, threads: ctx.threads,
           estimateTotals: ctx.stderr.isTTY === true,
+          ...(fd >= 0 ? { skip: (({ dev, ino }) => ({ dev, ino }))(fstatSync(fd)) } : {}),
         });
         reporter.stop();
         if (summary.errors > 0) {
