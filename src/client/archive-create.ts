@@ -1,6 +1,8 @@
 import { closeSync, constants, openSync, readSync } from "node:fs";
 import {
   BlockPacker,
+  CHUNK_CAPACITY,
+  RECORD_HEADER_SIZE,
   type Entry,
   EntryType,
   type ExtendedAttribute,
@@ -11,6 +13,7 @@ import {
   type StreamTrailer,
 } from "../format/index.js";
 import type { BlockOutput } from "./block-output.js";
+import { BufferRecycler } from "./buffer-recycler.js";
 import { displayPath, errnoCode, reasonOf } from "./errors.js";
 import { newStreamEncryption, nodeCodecs } from "./node-codecs.js";
 import { OwnerNames } from "./owner-names.js";
@@ -41,6 +44,8 @@ export interface CreateOptions {
   threads?: number;
   /** Walk the tree once first to know the totals for progress (an ETA on a terminal). */
   estimateTotals?: boolean;
+  /** Where written blocks come back for reuse (the output's recycler), if anywhere. */
+  blockRecycler?: BufferRecycler;
   /** The archive file's own inode, when it is a file that the walk might meet. */
   skip?: { dev: number; ino: number };
 }
@@ -62,22 +67,29 @@ export async function createArchive(options: CreateOptions): Promise<CreateSumma
   const createdAt = options.now.toISOString();
   options.output.write(makeLabelBlock({ mediumId, blockSize: options.blockSize, checksum: codecs.checksum, label: { label: "archive", pool: null, createdAt, writer: "reel 0.1.0" } }));
   let nextBlock = 1;
+  const blocks = options.blockRecycler ?? new BufferRecycler(options.blockSize);
+  const frames = new BufferRecycler(RECORD_HEADER_SIZE + CHUNK_CAPACITY);
   const packer = new BlockPacker({
     mediumId, streamId, blockSize: options.blockSize, checksum: codecs.checksum,
     nextBlockNumber: () => nextBlock++,
     emit: (block) => options.output.write(block),
-    allocate: (size) => Buffer.allocUnsafeSlow(size),
+    allocate: (size) => (size === blocks.size ? blocks.take() : Buffer.allocUnsafeSlow(size)),
   });
+  // A record is copied into blocks at once: its memory can be used for the next chunk.
+  const pack = (record: Uint8Array): void => {
+    packer.append(record);
+    frames.give(record.buffer);
+  };
   const encryption = options.passphrase === null ? null : newStreamEncryption(options.passphrase, streamId);
   const seal = { compress: options.compression === "zstd", key: encryption?.key ?? null };
   const threads = options.threads ?? 0;
   // Sealing is only worth threads when it compresses or encrypts; a checksum alone is cheap here.
-  const parallel = threads > 1 && (seal.compress || seal.key !== null) ? new ParallelSealingSink(threads, options.level, codecs, seal, (record) => packer.append(record)) : null;
-  const sink = parallel ?? new SealingSink(codecs, seal, (record) => packer.append(record));
+  const parallel = threads > 1 && (seal.compress || seal.key !== null) ? new ParallelSealingSink(threads, options.level, codecs, seal, pack, (frame) => frames.give(frame)) : null;
+  const sink = parallel ?? new SealingSink(codecs, seal, pack);
   const encoder = new StreamEncoder({
     head: { format: 1, streamId: idToString(streamId), createdAt, compression: options.compression, encryption: encryption?.parameters ?? null, descriptor: { paths: [...options.paths], ...options.descriptor } },
     sink,
-    allocate: (size) => Buffer.allocUnsafeSlow(size),
+    allocate: (size) => (size === frames.size ? frames.take() : Buffer.allocUnsafeSlow(size)),
   });
   const totals = options.estimateTotals === true ? estimateTotals(options) : null;
   const state = new CreateState(encoder, options.reporter, totals);

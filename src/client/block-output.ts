@@ -35,9 +35,13 @@ export class FileBlockOutput implements BlockOutput {
   #error: Error | null = null;
   #waiters: Array<() => void> = [];
 
-  constructor(fd: number, what: string) {
+  readonly #recycle: ((memory: ArrayBufferLike) => void) | null;
+
+  /** `recycle` gets each block's memory back once it is written. */
+  constructor(fd: number, what: string, recycle: ((memory: ArrayBufferLike) => void) | null = null) {
     this.#fd = fd;
     this.#what = what;
+    this.#recycle = recycle;
   }
 
   get isBusy(): boolean {
@@ -66,6 +70,7 @@ export class FileBlockOutput implements BlockOutput {
     this.#inFlight++;
     this.#writeAll(blocks, position, () => {
       this.#inFlight--;
+      if (this.#recycle !== null) for (const block of blocks) this.#recycle(block.buffer);
       for (const wake of this.#waiters.splice(0)) wake();
     });
   }

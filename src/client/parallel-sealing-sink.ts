@@ -20,13 +20,17 @@ export class ParallelSealingSink implements RecordSink {
   #waiters: Array<() => void> = [];
   #error: Error | null = null;
 
-  constructor(threads: number, level: number, codecs: Codecs, options: SealOptions, onRecord: (record: Uint8Array) => void) {
+  /** `recycle` gets back chunk frames the threads are done with. */
+  constructor(threads: number, level: number, codecs: Codecs, options: SealOptions, onRecord: (record: Uint8Array) => void, recycle: (frame: ArrayBuffer) => void = () => {}) {
     this.#codecs = codecs;
     this.#onRecord = onRecord;
     this.ledger = new StreamLedger(codecs.sha256());
     this.#workers = Array.from({ length: threads }, () => {
       const worker = new Worker(new URL("./seal-worker.js", import.meta.url), { workerData: { level, compress: options.compress, key: options.key } });
-      worker.on("message", (m: { sequence: number; record: ArrayBuffer; length: number }) => this.#arrive(m.sequence, new Uint8Array(m.record, 0, m.length)));
+      worker.on("message", (m: { sequence: number; record: ArrayBuffer; length: number; frame: ArrayBuffer | null }) => {
+        if (m.frame !== null) recycle(m.frame);
+        this.#arrive(m.sequence, new Uint8Array(m.record, 0, m.length));
+      });
       worker.on("error", (error) => this.#fail(error));
       return worker;
     });

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import {
   archiveProblems,
   blocksFromStream,
+  BufferRecycler,
   createArchive,
   DEFAULT_BLOCK_SIZE,
   displayPath,
@@ -59,13 +60,14 @@ export function archiveCommand(ctx: CliContext): Command {
           throw new ReelError("CLI_CANNOT_WRITE", `Cannot create archive "${o.file}": ${(error as Error).message}`);
         }
       }
-      const output = toStdout ? new StreamBlockOutput(ctx.stdout, "standard output") : new FileBlockOutput(fd, `archive "${o.file}"`);
+      const blocks = new BufferRecycler(o.blockSize);
+      const output = toStdout ? new StreamBlockOutput(ctx.stdout, "standard output") : new FileBlockOutput(fd, `archive "${o.file}"`, (memory) => blocks.give(memory));
       const reporter = new TerminalReporter(ctx.stderr, ctx.nowMs);
       try {
         const summary = await createArchive({
           root: resolve(ctx.cwd, o.directory), paths, excludes: o.exclude, compression: o.compress, level: o.level, passphrase,
           blockSize: o.blockSize, output, reporter, now: ctx.now(), randomId: ctx.randomId, threads: ctx.threads,
-          estimateTotals: ctx.stderr.isTTY === true,
+          estimateTotals: ctx.stderr.isTTY === true, blockRecycler: blocks,
           ...(fd >= 0 ? { skip: (({ dev, ino }) => ({ dev, ino }))(fstatSync(fd)) } : {}),
         });
         reporter.stop();

@@ -1,0 +1,26 @@
+/**
+ * Keeps released buffers of one size for reuse. Chunk frames and blocks are allocated at
+ * hundreds of MB/s; left to the garbage collector, that memory outgrows every other use before
+ * it is reclaimed. Reuse keeps a backup's memory flat whatever the size of the tree.
+ */
+export class BufferRecycler {
+  readonly size: number;
+  readonly #free: ArrayBuffer[] = [];
+  readonly #limit: number;
+
+  constructor(size: number, limit = 64) {
+    this.size = size;
+    this.#limit = limit;
+  }
+
+  /** A buffer of `size` bytes (uninitialised), reused when one was released. */
+  take(): Buffer {
+    const spare = this.#free.pop();
+    return spare !== undefined ? Buffer.from(spare) : Buffer.allocUnsafeSlow(this.size);
+  }
+
+  /** Gives back memory that nothing refers to any more (other sizes are left to the collector). */
+  give(memory: ArrayBufferLike): void {
+    if (memory.byteLength === this.size && memory instanceof ArrayBuffer && this.#free.length < this.#limit) this.#free.push(memory);
+  }
+}
