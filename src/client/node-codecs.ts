@@ -13,18 +13,23 @@ const zstd = require("zstd-napi/binding.js") as typeof import("zstd-napi/binding
 export function nodeCodecs(level = 3): Codecs {
   const cctx = new zstd.CCtx();
   const dctx = new zstd.DCtx();
+  // Scratch memory reused from call to call: callers copy or consume results at once.
+  let packed = Buffer.alloc(0);
+  let unpacked = Buffer.alloc(0);
   return {
     checksum: { crc32c: (data, previous) => crc32c(data, previous ?? 0) },
     compression: {
       compress(plain) {
-        const out = Buffer.allocUnsafe(zstd.compressBound(plain.length));
-        const n = cctx.compress(out, plain, level);
-        return out.subarray(0, n);
+        const bound = zstd.compressBound(plain.length);
+        if (packed.length < bound) packed = Buffer.allocUnsafeSlow(bound);
+        const n = cctx.compress(packed, plain, level);
+        return packed.subarray(0, n);
       },
       decompress(stored, plainLength) {
         const size = zstd.getFrameContentSize(stored);
         if (size !== plainLength) throw new Error(`zstd frame declares ${String(size)} bytes, record says ${plainLength}`);
-        const out = Buffer.allocUnsafe(plainLength);
+        if (unpacked.length < plainLength) unpacked = Buffer.allocUnsafeSlow(plainLength);
+        const out = unpacked.subarray(0, plainLength);
         const n = dctx.decompress(out, stored);
         if (n !== plainLength) throw new Error(`zstd frame expanded to ${n} bytes, record says ${plainLength}`);
         return out;

@@ -14,7 +14,7 @@ parentPort!.on("message", (job: { sequence: number; frame: ArrayBuffer; length: 
   const record = sealRecord(RecordType.chunk, job.sequence, frame, { compress, key }, codecs);
   // An unchanged frame goes back as is; a new record is copied into its own buffer to transfer.
   const isSame = record.buffer === job.frame;
-  const out = isSame ? job.frame : record.slice().buffer;
+  const out = isSame ? job.frame : record.byteOffset === 0 && record.length === record.buffer.byteLength ? (record.buffer as ArrayBuffer) : record.slice().buffer;
   // A frame that became a new record goes back too, to carry the next chunk.
   parentPort!.postMessage({ sequence: job.sequence, record: out, length: record.length, frame: isSame ? null : job.frame }, isSame ? [out] : [out, job.frame]);
 });

@@ -8,6 +8,7 @@ export interface Checksum {
   crc32c(data: Uint8Array, previous?: number): number;
 }
 
+/** Results may live in memory the next call reuses: callers copy or consume them at once. */
 export interface Compression {
   /** zstd-compresses `plain` into one frame that records its content size. */
   compress(plain: Uint8Array): Uint8Array;
