@@ -1,4 +1,4 @@
-import { bytesEqual, getU64, setU64, viewOf } from "./bytes.js";
+import { bytesEqual, copyOf, getU64, setU64, viewOf } from "./bytes.js";
 import type { Checksum } from "./codecs.js";
 import { formatError } from "./errors.js";
 
@@ -89,9 +89,9 @@ export function openBlock(block: Uint8Array, checksum: Checksum): BlockCheck {
     kind: view.getUint16(6, true),
     blockSize,
     payloadLength,
-    mediumId: block.slice(16, 32),
+    mediumId: copyOf(block.subarray(16, 32)),
     blockNumber: getU64(view, 32),
-    streamId: block.slice(40, 56),
+    streamId: copyOf(block.subarray(40, 56)),
     streamOffset: getU64(view, 56),
     firstRecordOffset: view.getUint32(64, true),
     flags: view.getUint32(68, true),

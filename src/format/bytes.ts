@@ -118,6 +118,16 @@ export function idFromString(text: string): Uint8Array {
   return out;
 }
 
+/**
+ * A copy of `bytes` in memory of its own. (Not `.slice()`: on a Node Buffer, which callers may
+ * pass, slice() shares memory, and the source may be reused for the next block.)
+ */
+export function copyOf(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  out.set(bytes);
+  return out;
+}
+
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

@@ -1,4 +1,4 @@
-import { ByteReader, setI64, setU64, viewOf } from "./bytes.js";
+import { ByteReader, copyOf, setI64, setU64, viewOf } from "./bytes.js";
 import { formatError } from "./errors.js";
 
 // format.md §5.2
@@ -154,7 +154,7 @@ export function decodeEntryBody(bytes: Uint8Array, start = 0, end = bytes.length
   while (r.remaining > 0) {
     const tag = r.u8();
     // A copy: entries outlive the chunk buffers they were decoded from.
-    const value = r.take(r.u32()).slice();
+    const value = copyOf(r.take(r.u32()));
     switch (tag) {
       case EntryTag.path:
         if (hasPath) throw formatError("FORMAT_MALFORMED", `Cannot read entry ${number}: two paths`, { entry: number });

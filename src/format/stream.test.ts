@@ -7,7 +7,7 @@ import { BLOCK_HEADER_SIZE, openBlock } from "./block.js";
 import { idToString, utf8 } from "./bytes.js";
 import type { Codecs } from "./codecs.js";
 import { crc32c } from "./crc32c.js";
-import { decodeEntryBody, type Entry, EntryType, pathProblem } from "./entry.js";
+import { decodeEntryBody, encodeEntryBody, type Entry, EntryType, pathProblem } from "./entry.js";
 import { decodeHead } from "./head.js";
 import { MediumScanner } from "./medium-scanner.js";
 import type { StreamKey } from "./record.js";
@@ -263,3 +263,12 @@ test("a random block payload with valid checksums never crashes the stream decod
 });
 
 test("BLOCK_HEADER_SIZE matches format.md §3.1", () => assert.equal(BLOCK_HEADER_SIZE, 80));
+
+test("decodeEntryBody() copies its fields: the source memory may be reused, even a Node Buffer whose slice() shares memory", () => {
+  const source = Buffer.from(encodeEntryBody(entry("dir/name", EntryType.file, 3, { xattrs: [{ name: utf8("user.a"), value: utf8("v") }] }), true));
+  const decoded = decodeEntryBody(source);
+  source.fill(0x58);
+  assert.equal(new TextDecoder().decode(decoded.path), "dir/name");
+  assert.equal(new TextDecoder().decode(decoded.userName!), "reel");
+  assert.equal(new TextDecoder().decode(decoded.xattrs[0]!.value), "v");
+});

@@ -1,4 +1,4 @@
-import { getU64, setU64, viewOf } from "./bytes.js";
+import { copyOf, getU64, setU64, viewOf } from "./bytes.js";
 import { formatError } from "./errors.js";
 
 // format.md §4.3
@@ -41,6 +41,6 @@ export function decodeTrailer(body: Uint8Array): StreamTrailer {
     entryCount: getU64(view, 8),
     dataBytes: getU64(view, 16),
     indexOffset: noIndex ? NO_INDEX : getU64(view, 24),
-    digest: body.slice(32, 64),
+    digest: copyOf(body.subarray(32, 64)),
   };
 }
