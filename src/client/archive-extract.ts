@@ -52,7 +52,7 @@ async function extractWith(options: ExtractOptions, selection: Selection, pool: 
   const source = options.source;
   // Named paths from a seekable file: seek to them through the index instead of reading it all.
   if (!selection.isEverything && "forEachBlock" in source) {
-    const index = readIndex(source, options.codecs, options.passphrase);
+    const index = readIndex(source, options.codecs, options.passphrase, (path) => selection.matches(path));
     if (index !== null) {
       extractByIndex(source, index, selection, restorer, options, problems);
       restorer.finish();
@@ -111,32 +111,32 @@ export function archiveProblems(result: StreamReadResult): string[] {
 }
 
 function extractByIndex(medium: MediumFile, index: ArchiveIndex, selection: Selection, restorer: Restorer, options: ExtractOptions, problems: string[]): void {
-  const wanted = new Set<number>();
-  const byPath = new Map<string, number>();
-  for (const row of index.rows) byPath.set(Buffer.from(row.entry.path).toString("latin1"), row.entry.number);
+  const rows = new Map(index.rows.map((row) => [row.entry.number, row]));
+  // A hard link needs its target's data: extract the target too (found by a second, narrow pass).
+  const targets = new Set<string>();
   for (const row of index.rows) {
-    if (!selection.matches(row.entry.path)) continue;
-    wanted.add(row.entry.number);
-    // A hard link needs its target's data: extract the target too.
-    if (row.entry.type === EntryType.hardlink && row.entry.linkTarget !== null) {
-      const target = byPath.get(Buffer.from(row.entry.linkTarget).toString("latin1"));
-      if (target !== undefined) wanted.add(target);
+    if (row.entry.type === EntryType.hardlink && row.entry.linkTarget !== null && !selection.matches(row.entry.linkTarget)) {
+      targets.add(Buffer.from(row.entry.linkTarget).toString("latin1"));
     }
   }
-  const numbers = [...wanted].sort((a, b) => a - b);
+  if (targets.size > 0) {
+    const extra = readIndex(medium, options.codecs, options.passphrase, (path) => targets.has(Buffer.from(path).toString("latin1")));
+    for (const row of extra?.rows ?? []) rows.set(row.entry.number, row);
+  }
+  const numbers = [...rows.keys()].sort((a, b) => a - b);
   const runs: number[][] = [];
   for (const n of numbers) {
     const run = runs[runs.length - 1];
     const last = run?.[run.length - 1];
     // Entries close together are read in one pass rather than one seek each.
-    if (run !== undefined && last !== undefined && index.rows[n]!.location.chunkOffset - index.rows[last]!.location.chunkOffset < 4 * 1024 * 1024) run.push(n);
+    if (run !== undefined && last !== undefined && rows.get(n)!.location.chunkOffset - rows.get(last)!.location.chunkOffset < 4 * 1024 * 1024) run.push(n);
     else runs.push([n]);
   }
-  for (const run of runs) readRun(medium, index, run, new Set(run), restorer, options, problems);
+  for (const run of runs) readRun(medium, index, rows.get(run[0]!)!.location.chunkOffset, run, restorer, options, problems);
 }
 
-function readRun(medium: MediumFile, index: ArchiveIndex, run: number[], members: Set<number>, restorer: Restorer, options: ExtractOptions, problems: string[]): void {
-  const first = index.rows[run[0]!]!;
+function readRun(medium: MediumFile, index: ArchiveIndex, chunkOffset: number, run: number[], restorer: Restorer, options: ExtractOptions, problems: string[]): void {
+  const members = new Set(run);
   const lastNumber = run[run.length - 1]!;
   let isPastRun = false;
   const decoder = new StreamDecoder(
@@ -161,7 +161,7 @@ function readRun(medium: MediumFile, index: ArchiveIndex, run: number[], members
     options.codecs,
     { head: { head: index.head, key: index.key } },
   );
-  readRecordsFrom(medium, options.codecs, first.location.chunkOffset, (record, header, offset) => {
+  readRecordsFrom(medium, options.codecs, chunkOffset, (record, header, offset) => {
     if (header.type !== RecordType.chunk) return false;
     decoder.record(record, header, offset);
     return !isPastRun && offset < index.trailer.indexOffset;

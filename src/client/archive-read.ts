@@ -253,7 +253,12 @@ export interface ArchiveIndex {
 }
 
 /** The head, trailer and index of a single-stream medium, read without its data (format.md §8); null if not found intact. */
-export function readIndex(medium: MediumFile, codecs: Codecs, passphrase: () => string | null): ArchiveIndex | null {
+export function readIndex(
+  medium: MediumFile,
+  codecs: Codecs,
+  passphrase: () => string | null,
+  filter?: (path: Uint8Array, entryType: number) => boolean,
+): ArchiveIndex | null {
   if (medium.blockCount < 2) return null;
   let head: StreamHead | null = null;
   readRecordsFrom(medium, codecs, 0, (record, header) => {
@@ -273,6 +278,7 @@ export function readIndex(medium: MediumFile, codecs: Codecs, passphrase: () => 
       data: () => {},
       damage: () => (isIntact = false),
       indexRow: (row, entry) => void rows.push({ entry, location: { chunkOffset: row.chunkOffset, itemOffset: row.itemOffset } }),
+      ...(filter === undefined ? {} : { indexFilter: filter }),
       trailer: () => {},
     },
     codecs,
@@ -282,7 +288,7 @@ export function readIndex(medium: MediumFile, codecs: Codecs, passphrase: () => 
     decoder.record(record, header, offset);
     return header.type !== RecordType.trailer;
   }, () => (isIntact = false));
-  return isIntact && rows.length === trailer.entryCount ? { head, key, trailer, rows } : null;
+  return isIntact && decoder.indexRows === trailer.entryCount ? { head, key, trailer, rows } : null;
 }
 
 /** The trailer of the stream that ends a single-stream medium: walk back to a record start, parse forward. */

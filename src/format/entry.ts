@@ -211,3 +211,16 @@ export function pathProblem(path: Uint8Array): string | null {
   }
   return null;
 }
+
+/** The path of an encoded entry body without decoding the rest (for filtering index rows); null if malformed. */
+export function entryPathOf(body: Uint8Array): Uint8Array | null {
+  const view = viewOf(body);
+  let at = ENTRY_FIXED_SIZE;
+  while (at + FIELD_HEADER <= body.length) {
+    const length = view.getUint32(at + 1, true);
+    if (at + FIELD_HEADER + length > body.length) return null;
+    if (body[at] === EntryTag.path) return body.subarray(at + FIELD_HEADER, at + FIELD_HEADER + length);
+    at += FIELD_HEADER + length;
+  }
+  return null;
+}

@@ -1,7 +1,7 @@
 import { isReelError, type ReelError } from "../errors/index.js";
 import { bytesEqual, viewOf } from "./bytes.js";
 import type { Codecs, Sha256 } from "./codecs.js";
-import { decodeEntryBody, type Entry } from "./entry.js";
+import { decodeEntryBody, type Entry, entryPathOf } from "./entry.js";
 import { decodeHead, type StreamHead } from "./head.js";
 import { type DataItem, decodeDataItem, forEachIndexRow, forEachItem, type IndexRow, ItemType } from "./items.js";
 import { openRecord, RecordFlag, type RecordHeader, RecordType, type StreamKey } from "./record.js";
@@ -34,6 +34,8 @@ export interface StreamDecoderEvents {
   data(item: DataItem): void;
   /** Index rows (only when `readIndex` is set). */
   indexRow?(row: IndexRow, entry: Entry): void;
+  /** Which index rows to decode and report, by path and entry type (all when absent). */
+  indexFilter?(path: Uint8Array, entryType: number): boolean;
   /** Records or entries were lost; `entryNumber` names an open entry whose data is incomplete. */
   damage(damage: Damage): void;
   /** An entry whose ENTRY item was lost, named by the index at the end of the stream. */
@@ -73,6 +75,7 @@ export class StreamDecoder {
   #dataBytes = 0;
   #isFinished = false;
   #sawIndex = false;
+  #indexRows = 0;
 
   constructor(events: StreamDecoderEvents, codecs: Codecs, options: StreamDecoderOptions = {}) {
     this.#events = events;
@@ -93,6 +96,11 @@ export class StreamDecoder {
 
   get isFinished(): boolean {
     return this.#isFinished;
+  }
+
+  /** Index rows seen so far, reported or filtered out. */
+  get indexRows(): number {
+    return this.#indexRows;
   }
 
   /** The entry whose data is being read, if any. */
@@ -218,7 +226,12 @@ export class StreamDecoder {
     forEachIndexRow(plain, item, (row) => {
       const number = viewOf(row.entryBody).getUint32(0, true) + viewOf(row.entryBody).getUint32(4, true) * 0x100000000;
       const isLost = this.#nextEntry >= 0 && this.#lostEntries.some(([from, to]) => number >= from && number <= to);
+      this.#indexRows++;
       if (!wantsRows && !isLost) return;
+      if (!isLost && this.#events.indexFilter !== undefined) {
+        const path = entryPathOf(row.entryBody);
+        if (path !== null && !this.#events.indexFilter(path, row.entryBody[8] ?? 0)) return;
+      }
       const entry = decodeEntryBody(row.entryBody);
       if (wantsRows) this.#events.indexRow!(row, entry);
       if (isLost) this.#events.lostEntry?.(entry);
