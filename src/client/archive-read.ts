@@ -25,7 +25,7 @@ import {
   decodeRecordHeader,
 } from "../format/index.js";
 import { Worker } from "node:worker_threads";
-import { clientError } from "./errors.js";
+import { ReelError } from "../errors/index.js";
 import { readBatch } from "./record-batch.js";
 import type { MediumFile } from "./medium-file.js";
 import { openStreamEncryption } from "./node-codecs.js";
@@ -64,7 +64,7 @@ function keyFor(head: StreamHead, passphrase: () => string | null, required: boo
   const secret = passphrase();
   if (secret === null) {
     if (!required) return null;
-    throw clientError("CLIENT_NOT_AN_ARCHIVE", "Cannot read the archive: it is encrypted; set REEL_PASSPHRASE or run on a terminal to be asked");
+    throw new ReelError("FORMAT_PASSPHRASE_REQUIRED", "Cannot read the archive: it is encrypted; set REEL_PASSPHRASE or run on a terminal to be asked");
   }
   return openStreamEncryption(secret, head.encryption, idFromString(head.streamId));
 }

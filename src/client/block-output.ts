@@ -87,8 +87,13 @@ export class FileBlockOutput implements BlockOutput {
       let left = n;
       while (left > 0 && rest.length > 0) {
         const first = rest[0]!;
-        if (left >= first.length) (left -= first.length), (rest = rest.slice(1));
-        else (rest = [first.subarray(left), ...rest.slice(1)]), (left = 0);
+        if (left >= first.length) {
+          left -= first.length;
+          rest = rest.slice(1);
+        } else {
+          rest = [first.subarray(left), ...rest.slice(1)];
+          left = 0;
+        }
       }
       if (rest.length > 0) this.#writeAll(rest, position + n, done);
       else done();
@@ -158,6 +163,10 @@ export class StreamBlockOutput implements BlockOutput {
     if (!this.#isBusy) return;
     await new Promise<void>((resolveReady) => this.#stream.once("drain", resolveReady));
     this.#isBusy = false;
+    this.#throwIfFailed();
+  }
+
+  #throwIfFailed(): void {
     if (this.#error !== null) throw this.#error;
   }
 

@@ -4,12 +4,8 @@ import { ReelError } from "../errors/index.js";
 export type ClientErrorCode =
   | "CLIENT_BAD_PATH"
   | "CLIENT_NOT_FOUND"
-  | "CLIENT_READ_FAILED"
   | "CLIENT_WRITE_FAILED"
-  | "CLIENT_UNSAFE_PATH"
   | "CLIENT_NOT_AN_ARCHIVE"
-  | "CLIENT_ARCHIVE_DAMAGED"
-  | "CLIENT_ARCHIVE_TRUNCATED"
   | "CLIENT_NO_SPACE";
 
 export function clientError(code: ClientErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown): ReelError<ClientErrorCode> {
@@ -18,7 +14,7 @@ export function clientError(code: ClientErrorCode, message: string, details: Rec
 
 /** The errno code of a Node or addon error, if any. */
 export function errnoCode(error: unknown): string | undefined {
-  return typeof error === "object" && error !== null && "code" in error && typeof (error as { code: unknown }).code === "string"
+  return typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
     ? (error as { code: string }).code
     : undefined;
 }

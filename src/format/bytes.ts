@@ -163,13 +163,22 @@ export function fromUtf8(bytes: Uint8Array): string {
     let c = 0xfffd;
     let n = 1;
     if (b < 0x80) c = b;
-    else if (b >= 0xc2 && b < 0xe0 && cont(bytes, i, 1)) (c = ((b & 31) << 6) | (bytes[i + 1]! & 63)), (n = 2);
+    else if (b >= 0xc2 && b < 0xe0 && cont(bytes, i, 1)) {
+      c = ((b & 31) << 6) | (bytes[i + 1]! & 63);
+      n = 2;
+    }
     else if (b >= 0xe0 && b < 0xf0 && cont(bytes, i, 2)) {
       const v = ((b & 15) << 12) | ((bytes[i + 1]! & 63) << 6) | (bytes[i + 2]! & 63);
-      if (v >= 0x800 && (v < 0xd800 || v > 0xdfff)) (c = v), (n = 3);
+      if (v >= 0x800 && (v < 0xd800 || v > 0xdfff)) {
+        c = v;
+        n = 3;
+      }
     } else if (b >= 0xf0 && b < 0xf5 && cont(bytes, i, 3)) {
       const v = ((b & 7) << 18) | ((bytes[i + 1]! & 63) << 12) | ((bytes[i + 2]! & 63) << 6) | (bytes[i + 3]! & 63);
-      if (v >= 0x10000 && v <= 0x10ffff) (c = v), (n = 4);
+      if (v >= 0x10000 && v <= 0x10ffff) {
+        c = v;
+        n = 4;
+      }
     }
     s += String.fromCodePoint(c);
     i += n;

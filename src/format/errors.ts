@@ -3,13 +3,10 @@ import { ReelError } from "../errors/index.js";
 /** Error codes of the format layer (docs/errors.md). */
 export type FormatErrorCode =
   | "FORMAT_BAD_MAGIC"
-  | "FORMAT_BAD_CHECKSUM"
   | "FORMAT_UNSUPPORTED_VERSION"
   | "FORMAT_MALFORMED"
   | "FORMAT_TOO_LARGE"
   | "FORMAT_TRUNCATED"
-  | "FORMAT_BAD_PATH"
-  | "FORMAT_UNKNOWN_FIELD"
   | "FORMAT_WRONG_PASSPHRASE"
   | "FORMAT_DECRYPT_FAILED"
   | "FORMAT_DECOMPRESS_FAILED"

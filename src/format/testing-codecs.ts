@@ -25,7 +25,10 @@ export function pureSha256(): Sha256 {
       const length = parts.reduce((n, p) => n + p.length, 0);
       const padded = new Uint8Array(Math.ceil((length + 9) / 64) * 64);
       let at = 0;
-      for (const p of parts) (padded.set(p, at), (at += p.length));
+      for (const p of parts) {
+        padded.set(p, at);
+        at += p.length;
+      }
       padded[length] = 0x80;
       const pv = viewOf(padded);
       pv.setUint32(padded.length - 8, Math.floor((length * 8) / 0x100000000));
@@ -69,7 +72,10 @@ function toyTag(key: Uint8Array, aad: Uint8Array, cipher: Uint8Array): Uint8Arra
   const tag = new Uint8Array(16);
   const v = viewOf(tag);
   let crc = crc32c(cipher, crc32c(aad, crc32c(key)));
-  for (let i = 0; i < 4; i++) (v.setUint32(i * 4, crc), (crc = crc32c(tag.subarray(0, 4 * (i + 1)), crc)));
+  for (let i = 0; i < 4; i++) {
+    v.setUint32(i * 4, crc);
+    crc = crc32c(tag.subarray(0, 4 * (i + 1)), crc);
+  }
   return tag;
 }
 

@@ -5,7 +5,10 @@ function formatBytes(bytes: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let v = bytes;
   let i = 0;
-  while (v >= 1024 && i < units.length - 1) (v /= 1024), i++;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
   return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
 
@@ -38,7 +41,10 @@ export class TerminalReporter implements Reporter {
   }
 
   #print(line: string): void {
-    if (this.#bar !== null && this.#isStarted) this.#bar.stop(), (this.#isStarted = false);
+    if (this.#bar !== null && this.#isStarted) {
+      this.#bar.stop();
+      this.#isStarted = false;
+    }
     this.#stderr.write(line + "\n");
   }
 
