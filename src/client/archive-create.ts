@@ -83,8 +83,9 @@ export async function createArchive(options: CreateOptions): Promise<CreateSumma
   const encryption = options.passphrase === null ? null : newStreamEncryption(options.passphrase, streamId);
   const seal = { compress: options.compression === "zstd", key: encryption?.key ?? null };
   const threads = options.threads ?? 0;
-  // Sealing is only worth threads when it compresses or encrypts; a checksum alone is cheap here.
-  const parallel = threads > 1 && (seal.compress || seal.key !== null) ? new ParallelSealingSink(threads, options.level, codecs, seal, pack, (frame) => frames.give(frame)) : null;
+  // Compression and encryption get every thread; a checksum alone gets one, off this thread.
+  const sealThreads = seal.compress || seal.key !== null ? threads : Math.min(threads, 1);
+  const parallel = sealThreads > 0 && threads > 1 ? new ParallelSealingSink(sealThreads, options.level, codecs, seal, pack, (frame) => frames.give(frame)) : null;
   const sink = parallel ?? new SealingSink(codecs, seal, pack);
   const encoder = new StreamEncoder({
     head: { format: 1, streamId: idToString(streamId), createdAt, compression: options.compression, encryption: encryption?.parameters ?? null, descriptor: { paths: [...options.paths], ...options.descriptor } },
@@ -92,12 +93,16 @@ export async function createArchive(options: CreateOptions): Promise<CreateSumma
     allocate: (size) => (size === frames.size ? frames.take() : Buffer.allocUnsafeSlow(size)),
   });
   const totals = options.estimateTotals === true ? estimateTotals(options) : null;
-  const state = new CreateState(encoder, options.reporter, totals);
-  const walk = { root: options.root, paths: options.paths, excludes: options.excludes, ...(options.skip === undefined ? {} : { skip: options.skip }) };
-  for (const item of walkSources({ ...walk, warnings: { warn: (k, m) => options.reporter.warn(k, m), error: (_p, m) => state.fail(m) } })) {
-    state.add(item);
+  // Memory stays bounded: reading waits while the writer or the sealing threads are behind.
+  const backpressure = async (): Promise<void> => {
     if (options.output.isBusy) await options.output.ready();
     if (parallel?.isBusy === true) await parallel.ready();
+  };
+  const state = new CreateState(encoder, options.reporter, totals, backpressure);
+  const walk = { root: options.root, paths: options.paths, excludes: options.excludes, ...(options.skip === undefined ? {} : { skip: options.skip }) };
+  for (const item of walkSources({ ...walk, warnings: { warn: (k, m) => options.reporter.warn(k, m), error: (_p, m) => state.fail(m) } })) {
+    await state.add(item);
+    await state.backpressure();
   }
   let trailer: StreamTrailer;
   try {
@@ -122,10 +127,13 @@ class CreateState {
   readonly #totals: { totalBytes: number; totalFiles: number } | null;
   #reportedBytes = 0;
 
-  constructor(encoder: StreamEncoder, reporter: Reporter, totals: { totalBytes: number; totalFiles: number } | null) {
+  readonly backpressure: () => Promise<void>;
+
+  constructor(encoder: StreamEncoder, reporter: Reporter, totals: { totalBytes: number; totalFiles: number } | null, backpressure: () => Promise<void>) {
     this.#encoder = encoder;
     this.#reporter = reporter;
     this.#totals = totals;
+    this.backpressure = backpressure;
   }
 
   #progress(): void {
@@ -138,7 +146,7 @@ class CreateState {
     this.#reporter.error(message);
   }
 
-  add(item: SourceItem): void {
+  async add(item: SourceItem): Promise<void> {
     const s = item.stat;
     const entry: Entry = {
       number: 0,
@@ -168,7 +176,7 @@ class CreateState {
       return;
     }
     if (item.type === EntryType.file) {
-      this.#addFile(item, entry);
+      await this.#addFile(item, entry);
     } else {
       this.#encoder.addEntry(entry);
     }
@@ -194,7 +202,7 @@ class CreateState {
     return names.map((name) => ({ name, value: posix.lgetxattr(item.fsPath, name) }));
   }
 
-  #addFile(item: SourceItem, entry: Entry): void {
+  async #addFile(item: SourceItem, entry: Entry): Promise<void> {
     const size = entry.size;
     const isSparse = size > 0 && item.stat.blocks * 512 < size;
     // Small, dense files: one call opens, reads and closes, straight into the chunk.
@@ -220,13 +228,13 @@ class CreateState {
         return;
       }
       this.#encoder.commitData(0);
-      this.#streamFile(item, entry, false, true);
+      await this.#streamFile(item, entry, false, true);
       return;
     }
-    this.#streamFile(item, entry, isSparse, false);
+    await this.#streamFile(item, entry, isSparse, false);
   }
 
-  #streamFile(item: SourceItem, entry: Entry, isSparse: boolean, isEntryWritten: boolean): void {
+  async #streamFile(item: SourceItem, entry: Entry, isSparse: boolean, isEntryWritten: boolean): Promise<void> {
     let fd: number;
     try {
       fd = openSync(item.fsPath, READ_FLAGS);
@@ -260,6 +268,7 @@ class CreateState {
           at += region.capacity;
           done += region.capacity;
           if (this.#bytes + done - this.#reportedBytes > 16 * 1024 * 1024) this.#progressWith(done);
+          await this.backpressure();
         }
       }
       this.#bytes += done;

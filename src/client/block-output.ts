@@ -3,6 +3,7 @@ import type { Writable } from "node:stream";
 import { clientError, errnoCode, reasonOf } from "./errors.js";
 
 const BATCH_BYTES = 4 * 1024 * 1024;
+const MAX_IN_FLIGHT = 2;
 
 /** Where finished blocks go: batched into large writes. */
 export interface BlockOutput {
@@ -45,7 +46,7 @@ export class FileBlockOutput implements BlockOutput {
   }
 
   get isBusy(): boolean {
-    return this.#inFlight >= 2;
+    return this.#inFlight >= MAX_IN_FLIGHT;
   }
 
   get bytesWritten(): number {
@@ -101,7 +102,7 @@ export class FileBlockOutput implements BlockOutput {
   }
 
   async ready(): Promise<void> {
-    while (this.#inFlight >= 2 && this.#error === null) await new Promise<void>((wake) => this.#waiters.push(wake));
+    while (this.#inFlight >= MAX_IN_FLIGHT && this.#error === null) await new Promise<void>((wake) => this.#waiters.push(wake));
     if (this.#error !== null) throw this.#error;
   }
 

@@ -56,8 +56,8 @@ export function nodeCodecs(level = 3): Codecs {
         }
       },
     },
-    sha256() {
-      const hash = createHash("sha256");
+    sha256(key) {
+      const hash = key === undefined ? createHash("sha256") : createHmac("sha256", key);
       return {
         update: (data) => void hash.update(data),
         digest: () => hash.digest(),

@@ -24,7 +24,7 @@ export class ParallelSealingSink implements RecordSink {
   constructor(threads: number, level: number, codecs: Codecs, options: SealOptions, onRecord: (record: Uint8Array) => void, recycle: (frame: ArrayBuffer) => void = () => {}) {
     this.#codecs = codecs;
     this.#onRecord = onRecord;
-    this.ledger = new StreamLedger(codecs.sha256());
+    this.ledger = new StreamLedger(codecs.sha256(options.key?.chunkKey));
     this.#workers = Array.from({ length: threads }, () => {
       const worker = new Worker(new URL("./seal-worker.js", import.meta.url), { workerData: { level, compress: options.compress, key: options.key } });
       worker.on("message", (m: { sequence: number; record: ArrayBuffer; length: number; frame: ArrayBuffer | null }) => {

@@ -395,6 +395,8 @@ export class Restorer {
   markDamaged(reason: string): void {
     const f = this.#file;
     if (f === null || f.isDone || f.isDamaged) return;
+    // A loss after a dense file's last byte arrived does not touch the file (format.md §4.4).
+    if (!f.entry.isSparse && f.nextOffset === f.entry.size) return;
     f.isDamaged = true;
     f.damage = reason;
   }

@@ -1,6 +1,7 @@
 import { BLOCK_FLAG_END_OF_STREAM, BLOCK_HEADER_SIZE, BlockKind, NO_RECORD_START, sealBlock } from "./block.js";
 import type { Checksum } from "./codecs.js";
 import { encodeLabel, type MediumLabel } from "./label.js";
+import { RecordType } from "./record.js";
 
 export interface BlockPackerOptions {
   mediumId: Uint8Array;
@@ -48,7 +49,10 @@ export class BlockPacker {
     return this.#used;
   }
 
-  /** Appends one whole record; it starts at the current stream offset. */
+  /**
+   * Appends one whole record; it starts at the current stream offset. The block that takes the
+   * last byte of a TRAILER record is sealed at once with the end-of-stream flag (format.md §3.2).
+   */
   append(record: Uint8Array): void {
     let done = 0;
     let isStart = true;
@@ -64,6 +68,7 @@ export class BlockPacker {
       done += n;
       this.#streamOffset += n;
     }
+    if (record[0] === RecordType.trailer) this.#seal(BLOCK_FLAG_END_OF_STREAM);
   }
 
   #open(): void {
@@ -99,9 +104,9 @@ export class BlockPacker {
     if (this.#block !== null && this.#used > 0) this.#seal(0);
   }
 
-  /** Ends the stream: writes out the last block with the end-of-stream flag. */
+  /** Ends the stream: writes out what is left (a stream cut short has no trailer and no flag). */
   finish(): void {
-    if (this.#block !== null) this.#seal(BLOCK_FLAG_END_OF_STREAM);
+    if (this.#block !== null && this.#used > 0) this.#seal(0);
   }
 }
 

@@ -33,5 +33,6 @@ export interface Codecs {
   checksum: Checksum;
   compression: Compression;
   aead: Aead;
-  sha256(): Sha256;
+  /** SHA-256, or HMAC-SHA256 when a key is given (the digest of an encrypted stream, format.md §4.3). */
+  sha256(key?: Uint8Array): Sha256;
 }

@@ -26,7 +26,7 @@ export class SealingSink implements RecordSink {
     this.#codecs = codecs;
     this.#options = options;
     this.#onRecord = onRecord;
-    this.ledger = new StreamLedger(codecs.sha256());
+    this.ledger = new StreamLedger(codecs.sha256(options.key?.chunkKey));
   }
 
   get isBusy(): boolean {

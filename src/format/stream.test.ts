@@ -33,7 +33,10 @@ interface Source { entry: Entry; data?: Uint8Array; pieces?: Array<[number, Uint
 function pseudoRandom(length: number, seed: number): Uint8Array {
   const out = new Uint8Array(length);
   let s = seed >>> 0;
-  for (let i = 0; i < length; i++) (s = (Math.imul(s, 1103515245) + 12345) >>> 0), (out[i] = s >>> 16);
+  for (let i = 0; i < length; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    out[i] = s >>> 16;
+  }
   return out;
 }
 

@@ -58,6 +58,30 @@ export function pureSha256(): Sha256 {
   };
 }
 
+/** HMAC-SHA256 (RFC 2104) on top of pureSha256. */
+function pureHmacSha256(key: Uint8Array): Sha256 {
+  let block = new Uint8Array(64);
+  if (key.length > 64) {
+    const h = pureSha256();
+    h.update(key);
+    block.set(h.digest());
+  } else {
+    block = new Uint8Array(64);
+    block.set(key);
+  }
+  const inner = pureSha256();
+  inner.update(block.map((b) => b ^ 0x36));
+  return {
+    update: (data) => inner.update(data),
+    digest() {
+      const outer = pureSha256();
+      outer.update(block.map((b) => b ^ 0x5c));
+      outer.update(inner.digest());
+      return outer.digest();
+    },
+  };
+}
+
 function keystream(key: Uint8Array, nonce: Uint8Array, length: number): Uint8Array {
   const out = new Uint8Array(length);
   let state = crc32c(nonce, crc32c(key));
@@ -123,6 +147,6 @@ export function pureCodecs(): Codecs {
         return cipher.map((b, i) => b ^ ks[i]!);
       },
     },
-    sha256: pureSha256,
+    sha256: (key) => (key === undefined ? pureSha256() : pureHmacSha256(key)),
   };
 }
