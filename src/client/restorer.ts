@@ -206,15 +206,15 @@ export class Restorer {
   #directory(entry: Entry, rel: Buffer, fsPath: Buffer): void {
     const key = rel.toString("latin1");
     if (rel.length > 0 && !this.#dirs.has(key)) {
+      // Usually the directory is new: create first, look only when something is there.
       try {
-        const s = lstatSync(fsPath);
-        if (!s.isDirectory()) {
-          unlinkSync(fsPath);
+        mkdirSync(fsPath, 0o700);
+      } catch (error) {
+        if (errnoCode(error) !== "EEXIST") throw error;
+        if (!lstatSync(fsPath).isDirectory()) {
+          this.#clear(rel, fsPath);
           mkdirSync(fsPath, 0o700);
         }
-      } catch (error) {
-        if (errnoCode(error) !== "ENOENT") throw error;
-        mkdirSync(fsPath, 0o700);
       }
       this.#dirs.add(key);
     }
