@@ -107,8 +107,8 @@ export class Restorer {
     }
   }
 
-  /** Checks every parent of `rel` is a real directory, creating missing ones; false if refused. */
-  #ensureParents(rel: Buffer): boolean {
+  /** Checks every parent of `rel` is a real directory, creating missing ones; false if refused (reported for `entryPath`). */
+  #ensureParents(rel: Buffer, entryPath: Uint8Array = rel): boolean {
     let end = rel.lastIndexOf(0x2f);
     if (end <= 0) return true;
     if (this.#dirs.has(rel.subarray(0, end).toString("latin1"))) return true;
@@ -125,12 +125,12 @@ export class Restorer {
       try {
         const s = lstatSync(fsPath);
         if (s.isSymbolicLink()) {
-          this.#fail(rel, `"${displayPath(prefix)}" is a symlink; refusing to write through it`);
+          this.#fail(entryPath, `"${displayPath(prefix)}" is a symlink; refusing to write through it`);
           return false;
         }
         isDirectory = s.isDirectory();
         if (!isDirectory) {
-          this.#fail(rel, `"${displayPath(prefix)}" is not a directory`);
+          this.#fail(entryPath, `"${displayPath(prefix)}" is not a directory`);
           return false;
         }
       } catch (error) {
@@ -236,7 +236,7 @@ export class Restorer {
       this.#fail(entry.path, `hard link target "${displayPath(target)}" was not extracted; extract it too`);
       return;
     }
-    if (!this.#ensureParents(targetRel)) return;
+    if (!this.#ensureParents(targetRel, entry.path)) return;
     this.#clear(rel, fsPath);
     this.#drain();
     linkSync(this.#paths.resolve(targetRel), fsPath);
