@@ -42,9 +42,11 @@ export async function extractArchive(options: ExtractOptions): Promise<ExtractSu
 }
 
 async function extractWith(options: ExtractOptions, selection: Selection, pool: FileWriterPool | undefined): Promise<ExtractSummary> {
+  // Hard link targets a selective extraction from a file brings along (latin1 keys of their paths).
+  const linkTargets = new Set<string>();
   const restorer = new Restorer({
     dest: options.dest, numericOwner: options.numericOwner, isRoot: options.isRoot, reporter: options.reporter,
-    ...(selection.isEverything ? {} : { select: (p: Uint8Array) => selection.matches(p) }),
+    ...(selection.isEverything ? {} : { select: (p: Uint8Array) => selection.matches(p) || linkTargets.has(Buffer.from(p).toString("latin1")) }),
     ...(pool === undefined ? {} : { pool }),
   });
   let lostEntries = 0;
@@ -54,7 +56,7 @@ async function extractWith(options: ExtractOptions, selection: Selection, pool: 
   if (!selection.isEverything && "forEachBlock" in source) {
     const index = readIndex(source, options.codecs, options.passphrase, (path) => selection.matches(path));
     if (index !== null) {
-      extractByIndex(source, index, selection, restorer, options, problems);
+      extractByIndex(source, index, selection, restorer, options, problems, linkTargets);
       restorer.finish();
       return { counts: restorer.counts, problems, lostEntries, notFound: selection.unmatched(), usedIndex: true };
     }
@@ -110,10 +112,10 @@ export function archiveProblems(result: StreamReadResult): string[] {
   return problems;
 }
 
-function extractByIndex(medium: MediumFile, index: ArchiveIndex, selection: Selection, restorer: Restorer, options: ExtractOptions, problems: string[]): void {
+function extractByIndex(medium: MediumFile, index: ArchiveIndex, selection: Selection, restorer: Restorer, options: ExtractOptions, problems: string[], targets: Set<string>): void {
   const rows = new Map(index.rows.map((row) => [row.entry.number, row]));
-  // A hard link needs its target's data: extract the target too (found by a second, narrow pass).
-  const targets = new Set<string>();
+  // A hard link needs its target's data: extract the target too (found by a second, narrow pass;
+  // `targets` is what the restorer's selection lets through besides the named paths).
   for (const row of index.rows) {
     if (row.entry.type === EntryType.hardlink && row.entry.linkTarget !== null && !selection.matches(row.entry.linkTarget)) {
       targets.add(Buffer.from(row.entry.linkTarget).toString("latin1"));

@@ -99,6 +99,11 @@ export class Restorer {
       return;
     }
     const rel = entry.path.length === 1 && entry.path[0] === 0x2e ? Buffer.alloc(0) : Buffer.from(entry.path);
+    if (rel.length === 0 && entry.type !== EntryType.directory) {
+      // The destination itself is never replaced (by a symlink, everything after would land where it points).
+      this.#fail(entry.path, "the root of an archive must be a directory; refusing to replace the destination");
+      return;
+    }
     try {
       if (rel.length > 0 && !this.#ensureParents(rel)) return;
       this.#create(entry, rel);
@@ -456,13 +461,24 @@ export class Restorer {
     this.#drain();
     for (let i = this.#deferred.length - 1; i >= 0; i--) {
       const { rel, entry } = this.#deferred[i]!;
+      let fd = -1;
       try {
         const fsPath = this.#paths.resolve(rel);
+        // A later entry may have put something else there (a symlink, say): never follow it.
+        try {
+          fd = openSync(fsPath, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+        } catch (error) {
+          const code = errnoCode(error);
+          if (code === "ELOOP" || code === "ENOTDIR" || code === "ENOENT") continue;
+          throw error;
+        }
         this.#setXattrs(entry, fsPath);
-        chmodSync(fsPath, entry.mode);
-        posix.lutimens(fsPath, entry.atimeSec, entry.atimeNsec, entry.mtimeSec, entry.mtimeNsec);
+        fchmodSync(fd, entry.mode);
+        posix.futimens(fd, entry.atimeSec, entry.atimeNsec, entry.mtimeSec, entry.mtimeNsec);
       } catch (error) {
         this.#fail(entry.path, `cannot set directory mode or times: ${reasonOf(error)}`);
+      } finally {
+        if (fd >= 0) closeSync(fd);
       }
     }
     this.#deferred.length = 0;
