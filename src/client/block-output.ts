@@ -21,6 +21,34 @@ function writeError(what: string, error: unknown): Error {
   return clientError("CLIENT_WRITE_FAILED", `Cannot write ${what}: ${reasonOf(error)}`, {}, error);
 }
 
+/** Collects blocks until there are enough for one large write. */
+class BlockBatch {
+  blocks: Uint8Array[] = [];
+  bytes = 0;
+  /** Bytes handed out by take() so far. */
+  taken = 0;
+
+  /** Adds a block; true when the batch is full. */
+  add(block: Uint8Array): boolean {
+    this.blocks.push(block);
+    this.bytes += block.length;
+    return this.bytes >= BATCH_BYTES;
+  }
+
+  /** Empties the batch and returns what it held. */
+  take(): { blocks: Uint8Array[]; bytes: number } {
+    const taken = { blocks: this.blocks, bytes: this.bytes };
+    this.taken += this.bytes;
+    this.blocks = [];
+    this.bytes = 0;
+    return taken;
+  }
+
+  get total(): number {
+    return this.taken + this.bytes;
+  }
+}
+
 /**
  * Writes blocks to a file descriptor with writev, a few MiB at a time, on libuv's thread pool
  * so that the caller goes on reading files meanwhile; at most two writes are in flight.
@@ -28,9 +56,7 @@ function writeError(what: string, error: unknown): Error {
 export class FileBlockOutput implements BlockOutput {
   readonly #fd: number;
   readonly #what: string;
-  #batch: Uint8Array[] = [];
-  #batchBytes = 0;
-  #written = 0;
+  readonly #batch = new BlockBatch();
   #position = 0;
   #inFlight = 0;
   #error: Error | null = null;
@@ -50,24 +76,19 @@ export class FileBlockOutput implements BlockOutput {
   }
 
   get bytesWritten(): number {
-    return this.#written + this.#batchBytes;
+    return this.#batch.total;
   }
 
   write(block: Uint8Array): void {
     if (this.#error !== null) throw this.#error;
-    this.#batch.push(block);
-    this.#batchBytes += block.length;
-    if (this.#batchBytes >= BATCH_BYTES) this.#flush();
+    if (this.#batch.add(block)) this.#flush();
   }
 
   #flush(): void {
-    if (this.#batchBytes === 0) return;
-    const blocks = this.#batch;
+    if (this.#batch.bytes === 0) return;
+    const { blocks, bytes } = this.#batch.take();
     const position = this.#position;
-    this.#position += this.#batchBytes;
-    this.#written += this.#batchBytes;
-    this.#batch = [];
-    this.#batchBytes = 0;
+    this.#position += bytes;
     this.#inFlight++;
     this.#writeAll(blocks, position, () => {
       this.#inFlight--;
@@ -123,9 +144,7 @@ export class FileBlockOutput implements BlockOutput {
 export class StreamBlockOutput implements BlockOutput {
   readonly #stream: Writable;
   readonly #what: string;
-  #batch: Uint8Array[] = [];
-  #batchBytes = 0;
-  #written = 0;
+  readonly #batch = new BlockBatch();
   #isBusy = false;
   #error: Error | null = null;
 
@@ -140,23 +159,18 @@ export class StreamBlockOutput implements BlockOutput {
   }
 
   get bytesWritten(): number {
-    return this.#written + this.#batchBytes;
+    return this.#batch.total;
   }
 
   write(block: Uint8Array): void {
     if (this.#error !== null) throw this.#error;
-    this.#batch.push(block);
-    this.#batchBytes += block.length;
-    if (this.#batchBytes >= BATCH_BYTES) this.#flush();
+    if (this.#batch.add(block)) this.#flush();
   }
 
   #flush(): void {
-    if (this.#batchBytes === 0) return;
-    const data = Buffer.concat(this.#batch, this.#batchBytes);
-    this.#written += this.#batchBytes;
-    this.#batch = [];
-    this.#batchBytes = 0;
-    if (!this.#stream.write(data)) this.#isBusy = true;
+    if (this.#batch.bytes === 0) return;
+    const { blocks, bytes } = this.#batch.take();
+    if (!this.#stream.write(Buffer.concat(blocks, bytes))) this.#isBusy = true;
   }
 
   async ready(): Promise<void> {
