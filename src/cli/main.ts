@@ -48,7 +48,8 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (isReelError(error)) {
-      process.stderr.write(`reel: ${error.message}\n`);
+      // The code is how docs/errors.md is searched.
+      process.stderr.write(`reel: ${error.message} [${error.code}]\n`);
       return 2;
     }
     process.stderr.write(`reel: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
