@@ -237,8 +237,11 @@ export class Restorer {
       return;
     }
     const targetRel = Buffer.from(target);
-    if (this.#o.select !== undefined && !this.#extractedFiles.has(targetRel.toString("latin1"))) {
-      this.#fail(entry.path, `hard link target "${displayPath(target)}" was not extracted; extract it too`);
+    // Only a file this restore wrote may be linked to (format.md §5.2), never one that was there before.
+    if (!this.#extractedFiles.has(targetRel.toString("latin1"))) {
+      this.#fail(entry.path, this.#o.select !== undefined
+        ? `hard link target "${displayPath(target)}" was not extracted; extract it too`
+        : `hard link target "${displayPath(target)}" is not a file restored from this archive, skipped`);
       return;
     }
     if (!this.#ensureParents(targetRel, entry.path)) return;
@@ -371,7 +374,7 @@ export class Restorer {
 
   #fileRestored(f: OpenFile): void {
     this.counts.restored++;
-    if (this.#o.select !== undefined) this.#extractedFiles.add(f.rel.toString("latin1"));
+    this.#extractedFiles.add(f.rel.toString("latin1"));
   }
 
   #openFile(f: OpenFile): number {

@@ -4,10 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { assertSameTree, create, extract, hasCommand, isRoot, linesMatching, listing, reel, sh, shell, tempDir } from "./helpers.js";
+import { assertSameTree, create, extract, hasCommand, isRoot, linesMatching, listing, reel, reelAsync, sh, shell, shellAsync, tempDir } from "./helpers.js";
 
 const list = (archive: string): string[] => reel(["archive", "list", "-f", archive]).stdout.split("\n").filter((l) => l !== "");
 
@@ -185,37 +185,44 @@ test("--compress zstd makes text smaller than --compress none; both extract to t
   }
 });
 
-test("--encrypt: the passphrase opens it; a wrong or missing one extracts nothing and says so; names and data are not readable in the file", (t) => {
+test("--encrypt: the passphrase opens it; a wrong or missing one extracts nothing and says so; names and data are not readable in the file", async (t) => {
   const dir = tempDir(t);
   sh("mkdir -p src/confidential-dir && for i in $(seq 3000); do echo \"line $i of the quarterly-figures document\"; done > src/confidential-dir/quarterly-figures.txt && ln -s confidential-dir/quarterly-figures.txt src/pointer-to-figures", dir);
   const env = { REEL_PASSPHRASE: "correct horse battery staple" };
   const sealed = join(dir, "sealed.reel");
-  for (const compress of ["zstd", "none"]) {
-    create(sealed, join(dir, "src"), ["."], ["--encrypt", "--compress", compress], env);
-    const bytes = readFileSync(sealed);
-    for (const secret of ["confidential-dir", "quarterly-figures", "pointer-to-figures", "line 17 of"]) {
-      assert.equal(bytes.includes(Buffer.from(secret)), false, `"${secret}" is readable in the encrypted archive (${compress})`);
-    }
+  // Without compression, so that only the encryption can hide the text.
+  create(sealed, join(dir, "src"), ["."], ["--encrypt", "--compress", "none"], env);
+  const bytes = readFileSync(sealed);
+  for (const secret of ["confidential-dir", "quarterly-figures", "pointer-to-figures", "line 17 of"]) {
+    assert.equal(bytes.includes(Buffer.from(secret)), false, `"${secret}" is readable in the encrypted archive`);
   }
-  const out = join(dir, "right");
-  const right = extract(sealed, out, [], env);
+  const wrong = { REEL_PASSPHRASE: "correct horse battery stapler" }, none = { REEL_PASSPHRASE: "" };
+  const [right, piped, wrongExtract, noneExtract, wrongList, noneList, wrongVerify, rightVerify] = await Promise.all([
+    reelAsync(["archive", "extract", "-f", sealed, "-C", join(dir, "right")], { env }),
+    shellAsync("set -o pipefail; $REEL archive create --encrypt -f - -C src . | $REEL archive extract -f - -C piped", { cwd: dir, env }),
+    reelAsync(["archive", "extract", "-f", sealed, "-C", join(dir, "wrong")], { env: wrong }),
+    reelAsync(["archive", "extract", "-f", sealed, "-C", join(dir, "none")], { env: none }),
+    reelAsync(["archive", "list", "-f", sealed], { env: wrong }),
+    reelAsync(["archive", "list", "-f", sealed], { env: none }),
+    reelAsync(["archive", "verify", "-f", sealed], { env: wrong }),
+    reelAsync(["archive", "verify", "-f", sealed], { env }),
+  ]);
   assert.equal(right.status, 0, right.stderr);
-  assertSameTree(join(dir, "src"), out);
-  for (const [name, passphrase] of [["wrong", "correct horse battery stapler"], ["none", ""]] as const) {
-    const dest = join(dir, name);
-    const run = reel(["archive", "extract", "-f", sealed, "-C", dest], { env: { REEL_PASSPHRASE: passphrase } });
-    assert.equal(run.status, 2, run.stderr);
-    assert.match(run.stderr, name === "wrong" ? /wrong passphrase/ : /passphrase/);
-    assert.deepEqual(listing(dest), [], "something was extracted without the right passphrase");
-    const listed = reel(["archive", "list", "-f", sealed], { env: { REEL_PASSPHRASE: passphrase } });
-    assert.equal(listed.status, 2);
-    assert.equal(listed.stdout, "", "names were listed without the right passphrase");
-  }
-  assert.match(reel(["archive", "verify", "-f", sealed], { env: { REEL_PASSPHRASE: "nope" } }).stderr, /wrong passphrase/);
-  assert.equal(reel(["archive", "verify", "-f", sealed], { env }).status, 0);
-  const piped = shell("set -o pipefail; $REEL archive create --encrypt -f - -C src . | $REEL archive extract -f - -C piped", { cwd: dir, env });
+  assertSameTree(join(dir, "src"), join(dir, "right"));
   assert.equal(piped.status, 0, piped.stderr);
   assertSameTree(join(dir, "src"), join(dir, "piped"));
+  for (const [name, run] of [["wrong", wrongExtract], ["none", noneExtract]] as const) {
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(run.stderr, name === "wrong" ? /wrong passphrase/ : /set REEL_PASSPHRASE/);
+    assert.deepEqual(listing(join(dir, name)), [], "something was extracted without the right passphrase");
+  }
+  for (const run of [wrongList, noneList]) {
+    assert.equal(run.status, 2, run.stderr);
+    assert.equal(run.stdout, "", "names were listed without the right passphrase");
+  }
+  assert.equal(wrongVerify.status, 2);
+  assert.match(wrongVerify.stderr, /wrong passphrase/);
+  assert.equal(rightVerify.status, 0, rightVerify.stderr);
 });
 
 test("--encrypt hides the names given on the command line too", { todo: "BUG in archive-create.ts: the unencrypted HEAD's descriptor holds the command-line paths ({\"paths\":[\"secret-project\"]}), so `create --encrypt secret-project` shows that name in plain text" }, (t) => {
@@ -228,12 +235,11 @@ test("--encrypt hides the names given on the command line too", { todo: "BUG in 
 
 test("extract replaces what is in the way and leaves everything else in the target alone", (t) => {
   const dir = tempDir(t);
-  sh("mkdir -p src/d && echo new > src/f && echo new > src/d/g && echo new > src/was-dir", dir);
+  sh("mkdir -p src/d && echo new > src/f && echo new > src/d/g && echo new > src/was-dir && ln src/f src/d/f-link", dir);
   const archive = join(dir, "a.reel");
   create(archive, join(dir, "src"), ["f", "d", "was-dir"]);
   const out = join(dir, "out");
   sh("mkdir -p out/d out/was-dir && echo old > out/f && echo old-but-longer > out/d/g && echo mine > out/d/mine && echo mine > out/other", dir);
-  symlinkSync("/etc/passwd", join(out, "f2"));
   const run = extract(archive, out);
   assert.equal(run.status, 0, run.stderr);
   assert.equal(readFileSync(join(out, "f"), "utf8"), "new\n");
@@ -241,6 +247,13 @@ test("extract replaces what is in the way and leaves everything else in the targ
   assert.equal(readFileSync(join(out, "was-dir"), "utf8"), "new\n", "an empty directory in the way of a file is replaced");
   assert.equal(readFileSync(join(out, "d/mine"), "utf8"), "mine\n");
   assert.equal(readFileSync(join(out, "other"), "utf8"), "mine\n");
+  // Again, over the first extraction: every file is in the way now, hard links included.
+  for (const threads of ["0", "2"]) {
+    const again = extract(archive, out, [], { REEL_THREADS: threads });
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(lstatSync(join(out, "d/f-link")).ino, lstatSync(join(out, "f")).ino);
+    assert.equal(readFileSync(join(out, "d/f-link"), "utf8"), "new\n");
+  }
 });
 
 test("as a user, what cannot be restored is said once per kind, not once per file", { skip: isRoot && hasCommand("setpriv") && hasCommand("setfattr") ? false : "needs root (to make devices and trusted xattrs) and setpriv (to extract as nobody)" }, (t) => {

@@ -5,7 +5,7 @@
  * are written entry by entry with the project's own encoder, so they hold exactly what the test says.
  */
 import assert from "node:assert/strict";
-import { lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { EntryType } from "../../src/format/index.js";
@@ -21,6 +21,8 @@ interface Case {
   prepare?: (dest: string, outside: string) => void;
   /** What must have been restored despite the refusal. */
   restored?: Record<string, string>;
+  /** More to check in DEST afterwards. */
+  check?: (dest: string) => void;
 }
 
 const part = "p".repeat(200);
@@ -46,7 +48,7 @@ const cases: Case[] = [
   {
     name: "a hard link through a symlink the archive made",
     entries: [{ path: "up", type: EntryType.symlink, linkTarget: "../.." }, { path: "hl", type: EntryType.hardlink, linkTarget: "up/x" }],
-    says: /"hl": "up" is a symlink/,
+    says: /"hl": ("up" is a symlink|hard link target "up\/x" is not a file restored from this archive)/,
   },
   { name: "a hard link to a file outside", entries: [{ path: "hl", type: EntryType.hardlink, linkTarget: "../outside/secret" }], says: /"hl": unsafe hard link target/ },
   { name: "a hard link to /etc/passwd", entries: [{ path: "hl", type: EntryType.hardlink, linkTarget: "../../etc/passwd" }], says: /"hl": unsafe hard link target/ },
@@ -61,6 +63,19 @@ const cases: Case[] = [
     ],
     says: /"bad\/": unsafe path/,
     restored: { hl: "overwritten", s: "overwritten" },
+  },
+  {
+    name: "a hard link to a file that was in the destination before (not an earlier entry of the archive)",
+    prepare: (dest) => {
+      mkdirSync(join(dest, "private"), { mode: 0o700 });
+      writeFileSync(join(dest, "private/key"), "private key\n", { mode: 0o600 });
+    },
+    entries: [{ path: "pub", type: EntryType.directory, mode: 0o755 }, { path: "pub/key", type: EntryType.hardlink, linkTarget: "private/key" }],
+    says: /"pub\/key": hard link target "private\/key" is not a file restored from this archive/,
+    check: (dest) => {
+      assert.equal(lstatSync(join(dest, "private/key")).nlink, 1, "a file the archive did not make was linked into it");
+      assert.equal(existsSync(join(dest, "pub/key")), false);
+    },
   },
   {
     name: "a file under a symlink already in the destination",
@@ -154,6 +169,7 @@ for (const c of cases) {
     assert.equal(readFileSync(join(outside, "secret"), "utf8"), "secret\n");
     assert.equal(lstatSync(join(outside, "secret")).nlink, 1, "the outside file got a hard link");
     for (const [path, content] of Object.entries(c.restored ?? {})) assert.equal(readUnder(dest, path), content, path.slice(0, 80));
+    c.check?.(dest);
   });
 }
 
@@ -173,7 +189,7 @@ test("hostile entries are refused the same way from a pipe and when named on the
     const run = shell(`$REEL archive extract -C dest ${how}`, { cwd: dir });
     assert.notEqual(run.status, 0, `${how}: ${run.stderr}`);
     assert.match(run.stderr, /"link\/evil": "link" is a symlink; refusing to write through it/, how);
-    assert.match(run.stderr, /"hl": ("link" is a symlink|hard link target "link\/x" was not extracted)/, how);
+    assert.match(run.stderr, /"hl": ("link" is a symlink|hard link target "link\/x" (was not extracted|is not a file restored from this archive))/, how);
     assert.deepEqual(outsideOf(dir), before, `${how}: something outside the target changed`);
     shell("rm -rf dest", { cwd: dir });
   }

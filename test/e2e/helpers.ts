@@ -3,7 +3,7 @@
  * temporary trees, compare trees field by field, and write archives holding exactly the entries a
  * test wants (hostile ones included) with the project's own format encoder.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { type BigIntStats, closeSync, constants, existsSync, lstatSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -48,6 +48,25 @@ export function shell(line: string, options: RunOptions = {}): Run {
   if (r.error !== undefined) throw r.error;
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** Runs a child to its end without blocking, so that independent runs overlap. */
+function spawnAsync(command: string, args: string[], options: RunOptions, extraEnv: Record<string, string>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...extraEnv, ...options.env }, stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    const out: Buffer[] = [], err: Buffer[] = [];
+    child.stdout!.on("data", (b: Buffer) => out.push(b));
+    child.stderr!.on("data", (b: Buffer) => err.push(b));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ status: code ?? -1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }));
+    if (options.input !== undefined) child.stdin!.end(options.input);
+  });
+}
+
+/** reel(), without blocking: start several with Promise.all. */
+export const reelAsync = (args: string[], options: RunOptions = {}): Promise<Run> => spawnAsync(process.execPath, [reelMain, ...args], options, {});
+
+/** shell(), without blocking. */
+export const shellAsync = (line: string, options: RunOptions = {}): Promise<Run> => spawnAsync("bash", ["-c", line], options, { REEL: `${process.execPath} ${reelMain}` });
 
 /** Runs a bash line that must succeed (test set-up). */
 export function sh(line: string, cwd?: string): string {
@@ -166,7 +185,7 @@ function walkTree(root: string, fds: number[]): Map<string, TreeItem> {
       fds.push(fd);
       dirAccess = Buffer.from(`/proc/${process.pid}/fd/${fd}`);
     }
-    const names = (readdirSync(dirAccess, { encoding: "buffer" })).sort(Buffer.compare);
+    const names = readdirSync(dirAccess, { encoding: "buffer" }).sort((x, y) => Buffer.compare(x, y));
     for (const name of names) {
       const childRel = rel.equals(Buffer.from(".")) ? name : Buffer.concat([rel, Buffer.from("/"), name]);
       visit(childRel, Buffer.concat([dirAccess, Buffer.from("/"), name]));
@@ -216,10 +235,60 @@ export interface CompareOptions {
   owners?: boolean;
 }
 
+/** The differences between two objects at the same path, hard links aside. */
+function itemDifferences(x: TreeItem, y: TreeItem, options: CompareOptions): string[] {
+  const p = show(x.rel);
+  if (typeName(x.st) !== typeName(y.st)) return [`${p}: type ${typeName(x.st)} != ${typeName(y.st)}`];
+  const diffs: string[] = [];
+  const mode = (st: BigIntStats): string => (st.mode & 0o7777n).toString(8);
+  if (!x.st.isSymbolicLink() && mode(x.st) !== mode(y.st)) diffs.push(`${p}: mode ${mode(x.st)} != ${mode(y.st)}`);
+  if (options.owners !== false && (x.st.uid !== y.st.uid || x.st.gid !== y.st.gid)) diffs.push(`${p}: owner ${x.st.uid}:${x.st.gid} != ${y.st.uid}:${y.st.gid}`);
+  if (options.mtimes !== false && x.st.mtimeNs !== y.st.mtimeNs) diffs.push(`${p}: mtime ${x.st.mtimeNs} != ${y.st.mtimeNs} ns`);
+  if (x.st.isSymbolicLink()) {
+    const ta = readlinkSync(x.access, { encoding: "buffer" }), tb = readlinkSync(y.access, { encoding: "buffer" });
+    if (!ta.equals(tb)) diffs.push(`${p}: symlink target ${show(ta)} != ${show(tb)}`);
+  }
+  if ((x.st.isCharacterDevice() || x.st.isBlockDevice()) && x.st.rdev !== y.st.rdev) diffs.push(`${p}: device ${x.st.rdev} != ${y.st.rdev}`);
+  if (x.st.isFile()) diffs.push(...fileDifferences(x, y));
+  return diffs;
+}
+
+/** Content, holes and link count of two regular files. */
+function fileDifferences(x: TreeItem, y: TreeItem): string[] {
+  const p = show(x.rel);
+  const diffs: string[] = [];
+  const problem = sameContent(x, y);
+  if (problem !== null) diffs.push(`${p}: ${problem}`);
+  // Holes must stay holes: the copy may not hold much more than the original.
+  if (x.st.blocks * 512n < x.st.size / 2n && y.st.blocks * 512n > x.st.blocks * 512n + 65536n) {
+    diffs.push(`${p}: holes not restored: ${y.st.blocks * 512n} bytes allocated, the original ${x.st.blocks * 512n}`);
+  }
+  if (x.st.nlink !== y.st.nlink) diffs.push(`${p}: link count ${x.st.nlink} != ${y.st.nlink}`);
+  return diffs;
+}
+
+/** Hard links: each group of names of one inode in `a` is one inode in `b`, and groups stay apart. */
+function hardLinkDifferences(pairs: Array<[TreeItem, TreeItem]>, a: string): string[] {
+  const diffs: string[] = [];
+  const groups = new Map<bigint, Set<bigint>>();
+  const groupOfB = new Map<bigint, bigint>();
+  for (const [x, y] of pairs) {
+    if (!x.st.isFile() || !y.st.isFile() || x.st.nlink < 2n) continue;
+    const group = groups.get(x.st.ino) ?? new Set<bigint>();
+    group.add(y.st.ino);
+    groups.set(x.st.ino, group);
+    const other = groupOfB.get(y.st.ino);
+    if (other !== undefined && other !== x.st.ino) diffs.push(`${show(x.rel)}: hard-linked to a file it is not linked to in ${a}`);
+    groupOfB.set(y.st.ino, x.st.ino);
+  }
+  for (const [ino, inB] of groups) if (inB.size !== 1) diffs.push(`hard-link group of inode ${ino} split into ${inB.size} inodes`);
+  return diffs;
+}
+
 /**
  * Every difference between tree `a` and tree `b`: missing and extra entries, type, mode, uid,
  * gid, size, content, symlink target, mtime (ns, directories and symlinks too), device numbers,
- * hard-link grouping and link counts, extended attributes, and lost holes of sparse files.
+ * hard-link grouping and link counts, extended attributes and ACLs, and lost holes of sparse files.
  */
 export function treeDifferences(a: string, b: string, options: CompareOptions = {}): string[] {
   const fds: number[] = [];
@@ -229,48 +298,15 @@ export function treeDifferences(a: string, b: string, options: CompareOptions = 
     const diffs: string[] = [];
     for (const [k, x] of A) if (!B.has(k)) diffs.push(`missing in ${b}: ${show(x.rel)} (${typeName(x.st)})`);
     for (const [k, y] of B) if (!A.has(k)) diffs.push(`extra in ${b}: ${show(y.rel)} (${typeName(y.st)})`);
-    const both = [...A.keys()].filter((k) => B.has(k) && (options.root !== false || k !== "."));
-    const groups = new Map<bigint, Set<bigint>>();
-    const inodesOfB = new Map<bigint, bigint>();
-    for (const k of both) {
-      const x = A.get(k)!, y = B.get(k)!;
-      const p = show(x.rel);
-      if (typeName(x.st) !== typeName(y.st)) {
-        diffs.push(`${p}: type ${typeName(x.st)} != ${typeName(y.st)}`);
-        continue;
-      }
-      if (!x.st.isSymbolicLink() && (x.st.mode & 0o7777n) !== (y.st.mode & 0o7777n)) diffs.push(`${p}: mode ${(x.st.mode & 0o7777n).toString(8)} != ${(y.st.mode & 0o7777n).toString(8)}`);
-      if (options.owners !== false && (x.st.uid !== y.st.uid || x.st.gid !== y.st.gid)) diffs.push(`${p}: owner ${x.st.uid}:${x.st.gid} != ${y.st.uid}:${y.st.gid}`);
-      if (options.mtimes !== false && x.st.mtimeNs !== y.st.mtimeNs) diffs.push(`${p}: mtime ${x.st.mtimeNs} != ${y.st.mtimeNs} ns`);
-      if (x.st.isSymbolicLink()) {
-        const ta = readlinkSync(x.access, { encoding: "buffer" }), tb = readlinkSync(y.access, { encoding: "buffer" });
-        if (!ta.equals(tb)) diffs.push(`${p}: symlink target ${show(ta)} != ${show(tb)}`);
-      }
-      if ((x.st.isCharacterDevice() || x.st.isBlockDevice()) && x.st.rdev !== y.st.rdev) diffs.push(`${p}: device ${x.st.rdev} != ${y.st.rdev}`);
-      if (x.st.isFile()) {
-        const problem = sameContent(x, y);
-        if (problem !== null) diffs.push(`${p}: ${problem}`);
-        if (x.st.blocks * 512n < x.st.size / 2n && y.st.blocks * 512n > x.st.blocks * 512n + 65536n) {
-          diffs.push(`${p}: holes not restored: ${y.st.blocks * 512n} bytes allocated, the original ${x.st.blocks * 512n}`);
-        }
-        if (x.st.nlink !== y.st.nlink) diffs.push(`${p}: link count ${x.st.nlink} != ${y.st.nlink}`);
-        if (x.st.nlink > 1n) {
-          const group = groups.get(x.st.ino) ?? new Set<bigint>();
-          group.add(y.st.ino);
-          groups.set(x.st.ino, group);
-          const owner = inodesOfB.get(y.st.ino);
-          if (owner !== undefined && owner !== x.st.ino) diffs.push(`${p}: hard-linked to a file it is not linked to in ${a}`);
-          inodesOfB.set(y.st.ino, x.st.ino);
-        }
-      }
-    }
-    for (const [ino, inB] of groups) if (inB.size !== 1) diffs.push(`hard-link group of inode ${ino} split into ${inB.size} inodes`);
+    const pairs = [...A.keys()].filter((k) => B.has(k) && (options.root !== false || k !== ".")).map((k): [TreeItem, TreeItem] => [A.get(k)!, B.get(k)!]);
+    for (const [x, y] of pairs) diffs.push(...itemDifferences(x, y, options));
+    diffs.push(...hardLinkDifferences(pairs, a));
     if (options.xattrs !== false) {
-      const xa = xattrsOf(both.map((k) => A.get(k)!));
-      const xb = xattrsOf(both.map((k) => B.get(k)!));
-      both.forEach((k, i) => {
+      const xa = xattrsOf(pairs.map(([x]) => x));
+      const xb = xattrsOf(pairs.map(([, y]) => y));
+      pairs.forEach(([x], i) => {
         const ja = JSON.stringify(xa[i]), jb = JSON.stringify(xb[i]);
-        if (ja !== jb) diffs.push(`${show(A.get(k)!.rel)}: xattrs ${ja} != ${jb}`);
+        if (ja !== jb) diffs.push(`${show(x.rel)}: xattrs ${ja} != ${jb}`);
       });
     }
     return diffs;
@@ -319,6 +355,18 @@ export interface ArchiveOptions {
 
 const bytesOf = (v: string | Buffer): Buffer => (typeof v === "string" ? Buffer.from(v, "utf8") : v);
 
+function entryOf(s: EntrySpec, data: Buffer | undefined): Entry {
+  const type = s.type ?? EntryType.file;
+  const [mtimeSec, mtimeNsec] = s.mtime ?? [1700000000, 0];
+  return {
+    number: 0, type, isSparse: s.pieces !== undefined, mode: s.mode ?? (type === EntryType.directory ? 0o755 : 0o644), uid: s.uid ?? 0, gid: s.gid ?? 0,
+    size: s.size ?? data?.length ?? 0, mtimeSec, mtimeNsec, atimeSec: 1700000000, atimeNsec: 0,
+    path: bytesOf(s.path), linkTarget: s.linkTarget === undefined ? null : bytesOf(s.linkTarget),
+    userName: s.userName === undefined ? null : Buffer.from(s.userName), groupName: s.groupName === undefined ? null : Buffer.from(s.groupName),
+    device: s.device ?? null, xattrs: [], unknownCriticalTags: [],
+  };
+}
+
 /** The bytes of an archive holding exactly the given entries, in order, whatever they are: no walk, no checks. */
 export async function writeArchive(file: string, specs: EntrySpec[], options: ArchiveOptions = {}): Promise<Buffer> {
   const codecs = nodeCodecs();
@@ -334,15 +382,7 @@ export async function writeArchive(file: string, specs: EntrySpec[], options: Ar
   });
   for (const s of specs) {
     const data = s.data === undefined ? undefined : bytesOf(s.data);
-    const type = s.type ?? EntryType.file;
-    const entry: Entry = {
-      number: 0, type, isSparse: s.pieces !== undefined, mode: s.mode ?? (type === EntryType.directory ? 0o755 : 0o644), uid: s.uid ?? 0, gid: s.gid ?? 0,
-      size: s.size ?? data?.length ?? 0, mtimeSec: s.mtime?.[0] ?? 1700000000, mtimeNsec: s.mtime?.[1] ?? 0, atimeSec: 1700000000, atimeNsec: 0,
-      path: bytesOf(s.path), linkTarget: s.linkTarget === undefined ? null : bytesOf(s.linkTarget),
-      userName: s.userName === undefined ? null : Buffer.from(s.userName), groupName: s.groupName === undefined ? null : Buffer.from(s.groupName),
-      device: s.device ?? null, xattrs: [], unknownCriticalTags: [],
-    };
-    encoder.addEntry(entry);
+    encoder.addEntry(entryOf(s, data));
     if (data !== undefined && data.length > 0) encoder.addData(0, data);
     for (const [offset, piece] of s.pieces ?? []) encoder.addData(offset, piece);
   }
