@@ -88,7 +88,7 @@ export async function createArchive(options: CreateOptions): Promise<CreateSumma
   const parallel = sealThreads > 0 && threads > 1 ? new ParallelSealingSink(sealThreads, options.level, codecs, seal, pack, (frame) => frames.give(frame)) : null;
   const sink = parallel ?? new SealingSink(codecs, seal, pack);
   const encoder = new StreamEncoder({
-    head: { format: 1, streamId: idToString(streamId), createdAt, compression: options.compression, encryption: encryption?.parameters ?? null, descriptor: { paths: [...options.paths], ...options.descriptor } },
+    head: { format: 1, streamId: idToString(streamId), createdAt, compression: options.compression, encryption: encryption?.parameters ?? null, descriptor: { ...(encryption === null ? { paths: [...options.paths] } : {}), ...options.descriptor } },
     sink,
     allocate: (size) => (size === frames.size ? frames.take() : Buffer.allocUnsafeSlow(size)),
   });

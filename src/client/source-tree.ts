@@ -94,6 +94,9 @@ export function* walkSources(options: WalkOptions): Generator<SourceItem> {
   const root = resolve(options.root);
   for (const arg of options.paths) {
     const path = storedPathOf(arg, options.warnings);
+    const name = path.subarray(path.lastIndexOf(0x2f) + 1);
+    // As in tar, exclusions apply to the names given too (`--exclude '*.o' *`).
+    if (!(path.length === 1 && path[0] === 0x2e) && excludes.matches(path, name)) continue;
     const fsPath = Buffer.from(resolve(root, arg), "utf8");
     let stat: ScannedEntry;
     try {

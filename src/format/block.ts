@@ -77,6 +77,7 @@ export function openBlock(block: Uint8Array, checksum: Checksum): BlockCheck {
   crc = checksum.crc32c(block.subarray(BLOCK_HEADER_SIZE, BLOCK_HEADER_SIZE + payloadLength), crc);
   if (crc !== view.getUint32(76, true)) return { ok: false, reason: "checksum", message: "checksum mismatch" };
   const version = view.getUint16(4, true);
+  if (version === 0) return { ok: false, reason: "malformed", message: "version 0" };
   if (version !== FORMAT_VERSION) {
     throw formatError("FORMAT_UNSUPPORTED_VERSION", `Cannot read block: format version ${version} is not supported (this reader knows ${FORMAT_VERSION})`, { version });
   }

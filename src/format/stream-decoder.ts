@@ -75,6 +75,8 @@ export class StreamDecoder {
   #dataBytes = 0;
   #isFinished = false;
   #sawIndex = false;
+  /** Decoding began in the middle of the stream (seeking): entries before it are not lost. */
+  readonly #isMidStream: boolean;
   #indexRows = 0;
 
   constructor(events: StreamDecoderEvents, codecs: Codecs, options: StreamDecoderOptions = {}) {
@@ -83,6 +85,7 @@ export class StreamDecoder {
     this.#readIndex = options.readIndex ?? false;
     this.#skipEncrypted = options.skipEncrypted ?? false;
     this.#sha = codecs.sha256();
+    this.#isMidStream = options.head !== undefined;
     if (options.head !== undefined) {
       this.#head = options.head.head;
       this.#key = options.head.key;
@@ -160,12 +163,13 @@ export class StreamDecoder {
   }
 
   #onChunk(record: Uint8Array, header: RecordHeader, streamOffset: number): void {
-    if (this.#head === null) {
-      this.#damage(`record ${header.sequence}: chunk before the stream head`);
+    // Without the head (lost), unencrypted chunks still decode: every chunk carries its own flags.
+    if (this.#head === null && (header.flags & RecordFlag.encrypted) !== 0) {
+      this.#damage(`record ${header.sequence}: encrypted chunk, but the stream head (with the key parameters) was lost`);
       return;
     }
     if (this.#skipEncrypted && this.#key === null && (header.flags & RecordFlag.encrypted) !== 0) return;
-    if (this.#head.encryption !== null && (header.flags & RecordFlag.encrypted) === 0) {
+    if (this.#head !== null && this.#head.encryption !== null && (header.flags & RecordFlag.encrypted) === 0) {
       this.#isDigestValid = false;
       this.#damage(`record ${header.sequence}: an unencrypted chunk in an encrypted stream, refused`);
       return;
@@ -207,7 +211,9 @@ export class StreamDecoder {
 
   #onEntry(entry: Entry, location: EntryLocation): void {
     this.#closeEntry();
-    if (this.#nextEntry >= 0 && entry.number > this.#nextEntry) this.#lostEntries.push([this.#nextEntry, entry.number - 1]);
+    // Entries before the first one seen were lost, unless decoding began in the middle on purpose.
+    const expected = this.#nextEntry >= 0 ? this.#nextEntry : this.#isMidStream ? entry.number : 0;
+    if (entry.number > expected) this.#lostEntries.push([expected, entry.number - 1]);
     if (this.#nextEntry >= 0 && entry.number < this.#nextEntry) {
       this.#damage(`entry ${entry.number} repeated or out of order`);
       return;
@@ -229,13 +235,15 @@ export class StreamDecoder {
     // Every entry precedes the index: entries not seen by now were lost, the last ones included.
     if (!this.#sawIndex) {
       this.#sawIndex = true;
-      if (this.#nextEntry >= 0) this.#lostEntries.push([this.#nextEntry, Number.MAX_SAFE_INTEGER]);
+      // Read from the start but no entry seen (all lost, with the head perhaps): all are lost.
+      const first = this.#nextEntry >= 0 ? this.#nextEntry : this.#isMidStream ? -1 : 0;
+      if (first >= 0) this.#lostEntries.push([first, Number.MAX_SAFE_INTEGER]);
     }
     const wantsRows = this.#readIndex && this.#events.indexRow !== undefined;
     if (!wantsRows && this.#events.lostEntry === undefined) return;
     forEachIndexRow(plain, item, (row) => {
       const number = viewOf(row.entryBody).getUint32(0, true) + viewOf(row.entryBody).getUint32(4, true) * 0x100000000;
-      const isLost = this.#nextEntry >= 0 && this.#lostEntries.some(([from, to]) => number >= from && number <= to);
+      const isLost = this.#lostEntries.some(([from, to]) => number >= from && number <= to);
       this.#indexRows++;
       if (!wantsRows && !isLost) return;
       if (!isLost && this.#events.indexFilter !== undefined) {

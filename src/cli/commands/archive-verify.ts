@@ -44,7 +44,7 @@ export function archiveVerifyCommand(parent: Command, ctx: CliContext): void {
         medium?.close();
       }
       const problems = archiveProblems(result);
-      if (result.head?.encryption != null && !hasPassphrase) ctx.stderr.write("reel: encrypted archive verified by checksums and digest only (no passphrase given)\n");
+      if (result.head?.encryption != null && !hasPassphrase) ctx.stderr.write("reel: encrypted archive checked by its block and record checksums only (no passphrase: contents and the keyed digest not checked)\n");
       for (const p of problems) ctx.stderr.write(`reel: ${p}\n`);
       if (problems.length > 0) {
         ctx.stderr.write(`reel: archive "${o.file}" is NOT intact\n`);
