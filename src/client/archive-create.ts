@@ -17,6 +17,7 @@ import { BufferRecycler } from "./buffer-recycler.js";
 import { displayPath, errnoCode, reasonOf } from "./errors.js";
 import { newStreamEncryption, nodeCodecs } from "./node-codecs.js";
 import { OwnerNames } from "./owner-names.js";
+import { PackingSealingSink } from "./packing-sealing-sink.js";
 import { ParallelSealingSink } from "./parallel-sealing-sink.js";
 import { posix } from "./posix.js";
 import type { Reporter } from "./reporter.js";
@@ -85,7 +86,13 @@ export async function createArchive(options: CreateOptions): Promise<CreateSumma
   const threads = options.threads ?? 0;
   // Compression and encryption get every thread; a checksum alone gets one, off this thread.
   const sealThreads = seal.compress || seal.key !== null ? threads : Math.min(threads, 1);
-  const parallel = sealThreads > 0 && threads > 1 ? new ParallelSealingSink(sealThreads, options.level, codecs, seal, pack, (frame) => frames.give(frame)) : null;
+  const recycleFrame = (frame: ArrayBuffer): void => frames.give(frame);
+  // One sealing thread also packs the blocks: this thread then only reads files.
+  const packing = sealThreads === 1 && threads > 1
+    ? new PackingSealingSink(options.level, codecs, { ...seal, mediumId, streamId, blockSize: options.blockSize }, (block) => options.output.write(block), recycleFrame)
+    : null;
+  if (packing !== null) blocks.sendTo((memory) => packing.giveBack(memory));
+  const parallel = packing ?? (sealThreads > 1 ? new ParallelSealingSink(sealThreads, options.level, codecs, seal, pack, recycleFrame) : null);
   const sink = parallel ?? new SealingSink(codecs, seal, pack);
   const encoder = new StreamEncoder({
     head: { format: 1, streamId: idToString(streamId), createdAt, compression: options.compression, encryption: encryption?.parameters ?? null, descriptor: { ...(encryption === null ? { paths: [...options.paths] } : {}), ...options.descriptor } },

@@ -19,8 +19,19 @@ export class BufferRecycler {
     return spare !== undefined ? Buffer.from(spare) : Buffer.allocUnsafeSlow(this.size);
   }
 
+  #sendTo: ((memory: ArrayBuffer) => void) | null = null;
+
+  /** From now on, released memory goes to `receiver` (a thread that allocates it) instead. */
+  sendTo(receiver: (memory: ArrayBuffer) => void): void {
+    this.#sendTo = receiver;
+  }
+
   /** Gives back memory that nothing refers to any more (other sizes are left to the collector). */
   give(memory: ArrayBufferLike): void {
+    if (this.#sendTo !== null && memory instanceof ArrayBuffer && memory.byteLength === this.size) {
+      this.#sendTo(memory);
+      return;
+    }
     if (memory.byteLength === this.size && memory instanceof ArrayBuffer && this.#free.length < this.#limit) this.#free.push(memory);
   }
 }

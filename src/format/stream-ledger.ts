@@ -20,6 +20,11 @@ export class StreamLedger {
 
   /** Records the next record (in sequence order); returns its stream offset. */
   append(record: Uint8Array): number {
+    return this.appendSealed(record[0] ?? 0, record.length, record.subarray(20, 24));
+  }
+
+  /** Records the next record from its type, length and 4 checksum bytes (it was sealed elsewhere). */
+  appendSealed(type: number, length: number, checksum: Uint8Array): number {
     const offset = this.#length;
     if (this.#count === this.#offsets.length) {
       const grown = new Float64Array(this.#offsets.length * 2);
@@ -27,10 +32,10 @@ export class StreamLedger {
       this.#offsets = grown;
     }
     this.#offsets[this.#count++] = offset;
-    this.#length += record.length;
-    if (record[0] !== RecordType.trailer) {
+    this.#length += length;
+    if (type !== RecordType.trailer) {
       if (this.#crcUsed === this.#crcBatch.length) this.#flushCrcs();
-      this.#crcBatch.set(record.subarray(20, 24), this.#crcUsed);
+      this.#crcBatch.set(checksum, this.#crcUsed);
       this.#crcUsed += 4;
     }
     return offset;
