@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { type Codecs, type RecordSink, type SealOptions, StreamLedger } from "../format/index.js";
+import { InFlight } from "./in-flight.js";
 
 /**
  * A record sink whose one thread seals and packs every record into blocks: the calling thread
@@ -9,10 +10,7 @@ import { type Codecs, type RecordSink, type SealOptions, StreamLedger } from "..
 export class PackingSealingSink implements RecordSink {
   readonly ledger: StreamLedger;
   readonly #worker: Worker;
-  #put = 0;
-  #done = 0;
-  #waiters: Array<() => void> = [];
-  #error: Error | null = null;
+  readonly #flight = new InFlight(4);
   #returned: ArrayBuffer[] = [];
 
   constructor(
@@ -31,13 +29,13 @@ export class PackingSealingSink implements RecordSink {
         this.ledger.appendSealed(m.type, m.length, m.checksum);
         for (const b of m.blocks) onBlock(new Uint8Array(b));
         recycle(m.frame);
-        this.#done++;
+        this.#flight.done++;
       } catch (error) {
-        this.#fail(error instanceof Error ? error : new Error(String(error)));
+        this.#flight.fail(error);
       }
-      for (const wake of this.#waiters.splice(0)) wake();
+      this.#flight.wake();
     });
-    this.#worker.on("error", (error) => this.#fail(error));
+    this.#worker.on("error", (error) => this.#flight.fail(error));
   }
 
   /** Gives written blocks back to the thread for reuse. */
@@ -52,30 +50,23 @@ export class PackingSealingSink implements RecordSink {
   }
 
   get isBusy(): boolean {
-    return this.#put - this.#done >= 4;
+    return this.#flight.isBusy;
   }
 
   put(type: number, sequence: number, frame: Uint8Array): void {
-    if (this.#error !== null) throw this.#error;
-    this.#put++;
+    this.#flight.check();
+    this.#flight.put++;
     // Frames are whole buffers of their own (the encoder's allocations), so they can move.
     const buffer = frame.byteOffset === 0 ? (frame.buffer as ArrayBuffer) : frame.slice().buffer;
     this.#worker.postMessage({ type, sequence, frame: buffer, length: frame.length }, [buffer]);
   }
 
-  #fail(error: Error): void {
-    this.#error ??= error;
-    for (const wake of this.#waiters.splice(0)) wake();
+  ready(): Promise<void> {
+    return this.#flight.ready();
   }
 
-  async ready(): Promise<void> {
-    while (this.isBusy && this.#error === null) await new Promise<void>((wake) => this.#waiters.push(wake));
-    if (this.#error !== null) throw this.#error;
-  }
-
-  async drain(): Promise<void> {
-    while (this.#done < this.#put && this.#error === null) await new Promise<void>((wake) => this.#waiters.push(wake));
-    if (this.#error !== null) throw this.#error;
+  drain(): Promise<void> {
+    return this.#flight.drain();
   }
 
   async close(): Promise<void> {
