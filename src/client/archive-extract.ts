@@ -107,8 +107,9 @@ export function archiveProblems(result: StreamReadResult): string[] {
   if (result.damagedBlocks.length > 0) problems.push(`${result.damagedBlocks.length} damaged block(s): ${result.damagedBlocks.slice(0, 10).join(", ")}${result.damagedBlocks.length > 10 ? ", …" : ""}`);
   if (result.head === null && result.blocks > 0) problems.push("no stream head found");
   if (result.trailer === null && result.head !== null) {
+    // A cut-off pipe leaves a short, damaged last block: both cases look the same from here.
     const isEndDamaged = result.damagedBlocks.includes(result.blocks - 1);
-    problems.push(isEndDamaged ? "the stream has no trailer: the archive's last block is damaged" : "the archive is truncated: the stream has no trailer");
+    problems.push(isEndDamaged ? "the archive is truncated or its last block is damaged: the stream has no trailer" : "the archive is truncated: the stream has no trailer");
   }
   if (result.trailer !== null && !result.trailer.isIntact) problems.push(...result.trailer.problems);
   if (result.otherStreams > 0) problems.push(`the medium holds ${result.otherStreams} more stream(s); only the first was read`);
