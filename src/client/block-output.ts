@@ -169,8 +169,13 @@ export class StreamBlockOutput implements BlockOutput {
 
   #flush(): void {
     if (this.#batch.bytes === 0) return;
-    const { blocks, bytes } = this.#batch.take();
-    if (!this.#stream.write(Buffer.concat(blocks, bytes))) this.#isBusy = true;
+    const { blocks } = this.#batch.take();
+    // Corked writes go out as one writev on pipes and sockets: no copy into one big buffer.
+    this.#stream.cork();
+    let isFull = false;
+    for (const block of blocks) isFull = !this.#stream.write(block) || isFull;
+    this.#stream.uncork();
+    if (isFull) this.#isBusy = true;
   }
 
   async ready(): Promise<void> {
