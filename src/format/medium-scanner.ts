@@ -1,5 +1,4 @@
 import { BlockKind, type BlockHeader, openBlock } from "./block.js";
-import { idToString } from "./bytes.js";
 import type { Checksum } from "./codecs.js";
 import { decodeLabel, type MediumLabel } from "./label.js";
 
@@ -42,9 +41,4 @@ export class MediumScanner {
       this.#events.block(header, payload);
     }
   }
-}
-
-/** The UUID string of a block's stream id. */
-export function streamIdOf(header: BlockHeader): string {
-  return idToString(header.streamId);
 }

@@ -1,4 +1,4 @@
-import { isReelError, type ReelError } from "../errors/index.js";
+import { isReelError } from "../errors/index.js";
 import { bytesEqual, viewOf } from "./bytes.js";
 import type { Codecs, Sha256 } from "./codecs.js";
 import { decodeEntryBody, type Entry, entryPathOf } from "./entry.js";
@@ -281,9 +281,4 @@ export class StreamDecoder {
   get isOpenEntryDamaged(): boolean {
     return this.#openEntryDamaged;
   }
-}
-
-/** Tells whether an error is a format error that stops the whole read (not per-record damage). */
-export function isFatalFormatError(error: unknown): error is ReelError {
-  return isReelError(error, "FORMAT_UNSUPPORTED_VERSION") || isReelError(error, "FORMAT_PASSPHRASE_REQUIRED") || isReelError(error, "FORMAT_WRONG_PASSPHRASE");
 }

@@ -1,4 +1,3 @@
-import { viewOf } from "./bytes.js";
 import type { Sha256 } from "./codecs.js";
 import { RecordType } from "./record.js";
 
@@ -64,9 +63,4 @@ export class StreamLedger {
     this.#flushCrcs();
     return this.#sha.digest();
   }
-}
-
-/** Reads the checksum field of a sealed record. */
-export function recordChecksumOf(record: Uint8Array): number {
-  return viewOf(record).getUint32(20, true);
 }
