@@ -68,7 +68,8 @@ export class Restorer {
   readonly #uid = process.getuid?.() ?? 0;
   #file: OpenFile | null = null;
   readonly counts: RestoreCounts = { restored: 0, damaged: 0, failed: 0, skipped: 0 };
-  readonly #extractedFiles = new Set<string>();
+  /** Files this extraction wrote, as 53-bit hashes of their paths (memory stays small for millions of files). */
+  readonly #extractedFiles = new Set<number>();
   /** Files queued on writer threads since the last drain. */
   #queued = 0;
 
@@ -238,7 +239,7 @@ export class Restorer {
     }
     const targetRel = Buffer.from(target);
     // Only a file this restore wrote may be linked to (format.md §5.2), never one that was there before.
-    if (!this.#extractedFiles.has(targetRel.toString("latin1"))) {
+    if (!this.#extractedFiles.has(pathHash(targetRel))) {
       this.#fail(entry.path, this.#o.select !== undefined
         ? `hard link target "${displayPath(target)}" was not extracted; extract it too`
         : `hard link target "${displayPath(target)}" is not a file restored from this archive, skipped`);
@@ -374,7 +375,7 @@ export class Restorer {
 
   #fileRestored(f: OpenFile): void {
     this.counts.restored++;
-    this.#extractedFiles.add(f.rel.toString("latin1"));
+    this.#extractedFiles.add(pathHash(f.rel));
   }
 
   #openFile(f: OpenFile): number {
@@ -495,4 +496,15 @@ function directoryKey(rel: Buffer): number {
   let hash = 2166136261;
   for (let i = 0; i < end; i++) hash = Math.imul(hash ^ rel[i]!, 16777619);
   return hash >>> 0;
+}
+
+/** A 53-bit hash of a path (two FNV-1a variants): a collision needs about 10^8 paths to be likely. */
+function pathHash(path: Uint8Array): number {
+  let a = 2166136261;
+  let b = 0x9747b28c;
+  for (let i = 0; i < path.length; i++) {
+    a = Math.imul(a ^ path[i]!, 16777619);
+    b = Math.imul(b ^ path[i]!, 0x5bd1e995);
+  }
+  return (a >>> 0) * 0x200000 + ((b >>> 0) >>> 11);
 }
