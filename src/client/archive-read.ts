@@ -313,7 +313,7 @@ const BATCH_BYTES = 4 * 1024 * 1024;
 function readOnThread(medium: MediumFile, options: ReadOptions): Promise<StreamReadResult> {
   const reader = new SequentialReader(options);
   const worker = new Worker(new URL("./reader-worker.js", import.meta.url), {
-    workerData: { path: medium.path, blockSize: medium.blockSize, blockCount: medium.blockCount, batchBytes: BATCH_BYTES, batches: 3, trustBlocks: options.trustBlocks ?? false },
+    workerData: { path: medium.path, blockSize: medium.blockSize, blockCount: medium.blockCount, batchBytes: BATCH_BYTES, batches: 2, trustBlocks: options.trustBlocks ?? false },
   });
   return new Promise<StreamReadResult>((resolveRead, reject) => {
     let isSettled = false;

@@ -4,7 +4,7 @@ import { type JobFailure, jobSize, packJob, type WriterJob } from "./file-writer
 
 const BATCH_BYTES = 2 * 1024 * 1024;
 const BATCH_FILES = 256;
-const IN_FLIGHT_PER_THREAD = 3;
+const IN_FLIGHT_PER_THREAD = 2;
 
 interface Lane {
   worker: Worker;
