@@ -10,6 +10,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { sourceFiles } from "./source-files.js";
 import ts from "typescript";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -27,16 +28,6 @@ const isTestFile = (path: string): boolean => path.endsWith(".test.ts");
 
 function failIfAny(problems: string[], heading: string): void {
   if (problems.length > 0) assert.fail(`${heading} (${problems.length}):\n  ${problems.join("\n  ")}`);
-}
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) return sourceFiles(path);
-      return name.endsWith(".ts") ? [path] : [];
-    });
 }
 
 function srcFolders(): string[] {

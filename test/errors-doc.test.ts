@@ -6,31 +6,22 @@
  * `isReelError(value, …)` anywhere in src/ outside tests.
  */
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { sourceFiles } from "./source-files.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const docPath = "docs/errors.md";
 const CODE = String.raw`[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9]`;
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) return sourceFiles(path);
-      return name.endsWith(".ts") && !name.endsWith(".test.ts") ? [path] : [];
-    });
-}
 
 /** Every code the code base uses, with the first place it is used (file:line). */
 function usedCodes(): Map<string, string> {
   const used = new Map<string, string>();
   const inUnion = new RegExp(`"(${CODE})"`, "g");
   const inCall = new RegExp(String.raw`(?:\bnew\s+ReelError|\b[a-z]\w*Error|\bisReelError\([^,()]*,)\s*\(?\s*"(${CODE})"`, "g");
-  for (const path of sourceFiles(join(root, "src"))) {
+  for (const path of sourceFiles(join(root, "src")).filter((p) => !p.endsWith(".test.ts"))) {
     const file = relative(root, path).split(sep).join("/");
     const text = readFileSync(path, "utf8");
     const pattern = file.endsWith("/errors.ts") ? inUnion : inCall;

@@ -129,7 +129,6 @@ class CreateState {
   #files = 0;
   #bytes = 0;
   errors = 0;
-  #hasXattrs = true;
 
   readonly #totals: { totalBytes: number; totalFiles: number } | null;
   #reportedBytes = 0;
@@ -197,7 +196,7 @@ class CreateState {
   }
 
   #xattrs(item: SourceItem): ExtendedAttribute[] {
-    if (!this.#hasXattrs || item.stat.xattrBytes === 0) return [];
+    if (item.stat.xattrBytes === 0) return [];
     let names: Buffer[];
     try {
       names = posix.llistxattr(item.fsPath);

@@ -47,10 +47,9 @@ export class MediumFile {
       } catch (error) {
         throw clientError("CLIENT_NOT_AN_ARCHIVE", `Cannot read "${path}": not a reel archive (${reasonOf(error)})`, { path }, error);
       }
-      const medium = new MediumFile(fd, blockSize, Math.floor(size / blockSize), null, path);
-      const check = openBlock(medium.readBlock(0), codecs.checksum);
+      const check = openBlock(read(0, blockSize), codecs.checksum);
       const label = check.ok && check.header.kind === 1 ? decodeLabel(check.payload) : null;
-      return new MediumFile(fd, blockSize, medium.blockCount, label, path);
+      return new MediumFile(fd, blockSize, Math.floor(size / blockSize), label, path);
     } catch (error) {
       closeSync(fd);
       throw error;

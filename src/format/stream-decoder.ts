@@ -67,7 +67,6 @@ export class StreamDecoder {
   #nextSequence = -1;
   #nextEntry = -1;
   #openEntry: number | null = null;
-  #openEntryDamaged = false;
   #lostEntries: Array<[number, number]> = [];
   #sha: Sha256;
   #isDigestValid = true;
@@ -119,7 +118,6 @@ export class StreamDecoder {
 
   #damage(message: string): void {
     const entryNumber = this.#openEntry;
-    if (entryNumber !== null) this.#openEntryDamaged = true;
     this.#events.damage({ message, entryNumber });
   }
 
@@ -206,7 +204,6 @@ export class StreamDecoder {
 
   #closeEntry(): void {
     this.#openEntry = null;
-    this.#openEntryDamaged = false;
   }
 
   #onEntry(entry: Entry, location: EntryLocation): void {
@@ -275,10 +272,5 @@ export class StreamDecoder {
     if (lost > 0) problems.push(`${lost} entries lost`);
     this.#isFinished = true;
     this.#events.trailer({ trailer, isIntact: problems.length === 0, problems });
-  }
-
-  /** True once an entry with data missing has been reported (for the caller's bookkeeping). */
-  get isOpenEntryDamaged(): boolean {
-    return this.#openEntryDamaged;
   }
 }
