@@ -8,6 +8,11 @@ import { availableParallelism } from "node:os";
 import { Command, CommanderError } from "commander";
 import { isReelError } from "../errors/index.js";
 import { archiveCommand } from "./commands/archive.js";
+import { backupCommand } from "./commands/backup.js";
+import { browseCommands } from "./commands/browse.js";
+import { daemonCommands } from "./commands/daemons.js";
+import { restoreCommand } from "./commands/restore.js";
+import { tokenCommand } from "./commands/token.js";
 import { tourCommand } from "./commands/tour.js";
 import type { CliContext } from "./context.js";
 
@@ -39,6 +44,11 @@ async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program.addCommand(archiveCommand(ctx));
   program.addCommand(tourCommand(ctx));
+  daemonCommands(program, ctx);
+  program.addCommand(tokenCommand(ctx));
+  program.addCommand(backupCommand(ctx));
+  program.addCommand(restoreCommand(ctx));
+  browseCommands(program, ctx);
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();

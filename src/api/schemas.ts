@@ -1,0 +1,49 @@
+/** JSON Schemas (draft 2020-12 subset that Ajv and OpenAPI 3.1 both read) of the API's bodies. */
+export type Schema = Readonly<Record<string, unknown>>;
+
+const str = { type: "string" } as const;
+const name = { type: "string", minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$" } as const;
+const int = { type: "integer" } as const;
+const time = { type: "string", format: "date-time" } as const;
+const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: "null" }] });
+const level = { type: "string", enum: ["full", "diff", "incr"] } as const;
+const paths = { type: "array", items: { type: "string", minLength: 1, maxLength: 65536 }, maxItems: 10000 } as const;
+const object = (properties: Record<string, Schema>, required: string[] = Object.keys(properties)): Schema => ({
+  type: "object", properties, required, additionalProperties: false,
+});
+
+export const schemas = {
+  Error: object({ error: object({ code: str, message: str, details: { type: "object" } }, ["code", "message"]) }),
+  Health: object({ status: { const: "ok" }, version: str, time }),
+  Client: object({ name, connected: { type: "boolean" }, lastSeen: nullable(time), createdAt: time }),
+  Node: object({ name, connected: { type: "boolean" }, dataAddress: nullable(str), lastSeen: nullable(time), createdAt: time }),
+  Pool: object({ name, retentionDays: int, driveGroup: str, mediumSize: int }),
+  Drive: object({ name, node: str, kind: str, path: str, channels: int, driveGroup: str }),
+  Medium: object({ id: int, label: str, pool: str, drive: str, state: str, bytesWritten: int, blocks: int, endOfLife: nullable(time), createdAt: time }),
+  Task: object({ name, client: str, paths, excludes: paths, pool: str }),
+  Job: object({
+    id: int, kind: { type: "string", enum: ["backup", "restore"] }, task: nullable(str), client: nullable(str), level: nullable(level),
+    state: { type: "string", enum: ["queued", "running", "done", "failed", "aborted"] }, backupDay: str, saveset: nullable(int),
+    createdAt: time, startedAt: nullable(time), endedAt: nullable(time), files: int, bytes: int, errors: int, message: nullable(str),
+  }),
+  Saveset: object({
+    id: int, uuid: str, task: str, client: str, level, status: { type: "string", enum: ["running", "complete", "incomplete", "failed"] },
+    parent: nullable(int), backupDay: str, startedAt: time, endedAt: nullable(time), files: int, bytes: int, errors: int, endOfLife: time, encrypted: { type: "boolean" },
+  }),
+  File: object({ name: str, path64: str, path: str, type: str, size: int, mode: int, mtime: time, saveset: int }),
+  BackupRequest: object({ task: name, level, client: name, paths, excludes: paths, pool: name, wait: { type: "boolean" } }, ["task"]),
+  RestoreRequest: object({
+    saveset: { type: "integer", minimum: 1 }, target: { type: "string", minLength: 1, maxLength: 4096 }, client: name, paths,
+    inPlace: { type: "boolean" }, overwrite: { type: "string", enum: ["always", "never", "older"] }, wait: { type: "boolean" },
+  }, ["saveset"]),
+  TokenRequest: object({
+    for: { type: "string", enum: ["node", "client", "api"] }, name, role: { type: "string", enum: ["admin", "operator", "viewer"] },
+    ttlMinutes: { type: "integer", minimum: 1, maximum: 525600 },
+  }, ["for"]),
+  TokenCreated: object({ token: str, for: str, expiresAt: nullable(time) }),
+  EnrollRequest: object({ token: { type: "string", minLength: 1, maxLength: 256 }, kind: { type: "string", enum: ["node", "client"] }, name, csr: { type: "string", minLength: 1, maxLength: 16384 }, dataAddress: { type: "string", maxLength: 256 } }, ["token", "kind", "name", "csr"]),
+  EnrollResponse: object({ certPem: str, caPem: str, agentAddress: str }),
+  TaskRequest: object({ name, client: name, paths: { ...paths, minItems: 1 }, excludes: paths, pool: name }, ["name", "client", "paths"]),
+} as const satisfies Record<string, Schema>;
+
+export type SchemaName = keyof typeof schemas;

@@ -1,0 +1,84 @@
+/** Resource shapes as the API sends them (JSON: times are RFC 3339 strings, ids are numbers). */
+export type Role = "admin" | "operator" | "viewer";
+export type Level = "full" | "diff" | "incr";
+export type JobState = "queued" | "running" | "done" | "failed" | "aborted";
+export type SavesetStatus = "running" | "complete" | "incomplete" | "failed";
+export type Overwrite = "always" | "never" | "older";
+
+export interface Health { status: "ok"; version: string; time: string }
+
+export interface ClientView { name: string; connected: boolean; lastSeen: string | null; createdAt: string }
+export interface NodeView { name: string; connected: boolean; dataAddress: string | null; lastSeen: string | null; createdAt: string }
+export interface PoolView { name: string; retentionDays: number; driveGroup: string; mediumSize: number }
+export interface DriveView { name: string; node: string; kind: string; path: string; channels: number; driveGroup: string }
+export interface MediumView { id: number; label: string; pool: string; drive: string; state: string; bytesWritten: number; blocks: number; endOfLife: string | null; createdAt: string }
+export interface TaskView { name: string; client: string; paths: string[]; excludes: string[]; pool: string }
+
+export interface JobView {
+  id: number;
+  kind: "backup" | "restore";
+  task: string | null;
+  client: string | null;
+  level: Level | null;
+  state: JobState;
+  backupDay: string;
+  saveset: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  files: number;
+  bytes: number;
+  errors: number;
+  message: string | null;
+}
+
+export interface SavesetView {
+  id: number;
+  uuid: string;
+  task: string;
+  client: string;
+  level: Level;
+  status: SavesetStatus;
+  parent: number | null;
+  backupDay: string;
+  startedAt: string;
+  endedAt: string | null;
+  files: number;
+  bytes: number;
+  errors: number;
+  endOfLife: string;
+  encrypted: boolean;
+}
+
+/** One entry of a saveset's file index as of that saveset. */
+export interface FileView {
+  /** The name for people: UTF-8 where valid, `\xNN` escapes otherwise. */
+  name: string;
+  /** The stored path's raw bytes, base64 (names need not be UTF-8). */
+  path64: string;
+  /** The full stored path for people (no leading slash). */
+  path: string;
+  type: "file" | "directory" | "symlink" | "hardlink" | "fifo" | "char" | "block" | "socket" | "other";
+  size: number;
+  mode: number;
+  mtime: string;
+  /** The saveset of the chain whose stream holds the entry. */
+  saveset: number;
+}
+
+/** A live job event (server-sent events on /api/v1/events). */
+export interface JobEvent {
+  job: JobView;
+  /** Progress while running. */
+  progress?: { files: number; bytes: number };
+  /** A log line of the job. */
+  log?: string;
+}
+
+export interface BackupRequest { task: string; level?: Level; client?: string; paths?: string[]; excludes?: string[]; pool?: string; wait?: boolean }
+export interface RestoreRequest { saveset: number; target?: string; client?: string; paths?: string[]; inPlace?: boolean; overwrite?: Overwrite; wait?: boolean }
+export interface TokenRequest { for: "node" | "client" | "api"; name?: string; role?: Role; ttlMinutes?: number }
+export interface TokenCreated { token: string; for: "node" | "client" | "api"; expiresAt: string | null }
+export interface EnrollRequest { token: string; kind: "node" | "client"; name: string; csr: string; dataAddress?: string }
+export interface EnrollResponse { certPem: string; caPem: string; agentAddress: string }
+export interface TaskRequest { name: string; client: string; paths: string[]; excludes?: string[]; pool?: string }

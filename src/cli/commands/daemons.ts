@@ -1,0 +1,55 @@
+import type { Command } from "commander";
+import { runClient, runNode, startServer } from "../../server/index.js";
+import type { CliContext } from "../context.js";
+
+/** Runs until SIGINT or SIGTERM (or the daemon's own end), then stops cleanly. */
+async function untilStopped(stop: () => Promise<void>, closed?: Promise<Error | null>): Promise<void> {
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+    void closed?.then(() => resolve());
+  });
+  await stop();
+}
+
+/** `reel server`, `reel node`, `reel client`: the daemons. */
+export function daemonCommands(program: Command, ctx: CliContext): void {
+  program
+    .command("server")
+    .description("run the backup server (catalog, jobs, REST API) with an embedded node and client agent")
+    .option("--data <dir>", "data directory (catalog, CA, media of the default drive)", "./var")
+    .option("--listen <host:port>", "REST API address", "127.0.0.1:8080")
+    .option("--agent-listen <host:port>", "address for nodes and client agents (mutual TLS); default: the API's port + 1")
+    .option("--no-embedded", "do not run the embedded node and client agent")
+    .action(async (o: { data: string; listen: string; agentListen?: string; embedded: boolean }) => {
+      const server = await startServer({ dataDir: o.data, listen: o.listen, embedded: o.embedded, threads: ctx.threads, ...(o.agentListen === undefined ? {} : { agentListen: o.agentListen }) });
+      ctx.stdout.write(`reel server listening on ${server.url} (agents: ${server.agentAddress})\nadmin token: ${server.dataDir}/admin.token\n`);
+      await untilStopped(() => server.close());
+    });
+  program
+    .command("node")
+    .description("run a storage node that enrolls with a server and writes streams to its drives")
+    .requiredOption("--server <url>", "the server's REST URL, e.g. http://backup:8080")
+    .option("--enroll <token>", "one-time enrollment token (reel token create --for node)")
+    .requiredOption("--data <dir>", "where the node keeps its identity")
+    .option("--name <name>", "node name (default: host name)")
+    .option("--listen <host:port>", "where clients send streams", "127.0.0.1:0")
+    .option("--advertise <host:port>", "the address clients should use, if not --listen")
+    .action(async (o: { server: string; enroll?: string; data: string; name?: string; listen: string; advertise?: string }) => {
+      const node = await runNode({ server: o.server, enrollToken: o.enroll ?? null, dataDir: o.data, listen: o.listen, ...(o.name === undefined ? {} : { name: o.name }), ...(o.advertise === undefined ? {} : { advertise: o.advertise }) });
+      ctx.stdout.write(`reel node ${node.name} running\n`);
+      await untilStopped(() => node.stop(), node.closed);
+    });
+  program
+    .command("client")
+    .description("run a client agent that enrolls with a server and backs up and restores this machine")
+    .requiredOption("--server <url>", "the server's REST URL, e.g. http://backup:8080")
+    .option("--enroll <token>", "one-time enrollment token (reel token create --for client)")
+    .option("--data <dir>", "where the agent keeps its identity", "/var/lib/reel-client")
+    .option("--name <name>", "client name (default: host name)")
+    .action(async (o: { server: string; enroll?: string; data: string; name?: string }) => {
+      const client = await runClient({ server: o.server, enrollToken: o.enroll ?? null, dataDir: o.data, threads: ctx.threads, ...(o.name === undefined ? {} : { name: o.name }) });
+      ctx.stdout.write(`reel client ${client.name} running\n`);
+      await untilStopped(() => client.stop(), client.closed);
+    });
+}

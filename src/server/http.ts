@@ -1,0 +1,178 @@
+/**
+ * The REST API (src/api is the contract): fastify routes built from the route table, bearer
+ * token authentication with roles, schema validation with the field named in 400 answers, and
+ * server-sent events for live job progress.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { API_ERROR_STATUS, API_ROOT, type ApiErrorCode, apiError, type BackupRequest, type EnrollRequest, openApiDocument, type RestoreRequest, roleAllows, type Route, routes, schemas, type TaskRequest, type TokenRequest } from "../api/index.js";
+import type { Catalog } from "../catalog/index.js";
+import { isReelError } from "../errors/index.js";
+import { type Authority, signRequest } from "../transfer/index.js";
+import type { AgentHub } from "./agents.js";
+import type { EventBus } from "./events.js";
+import type { Jobs } from "./jobs.js";
+import { newToken } from "./setup.js";
+import { fileView, jobView, savesetView } from "./views.js";
+
+export interface HttpOptions {
+  catalog: Catalog;
+  hub: AgentHub;
+  jobs: Jobs;
+  bus: EventBus;
+  ca: Authority;
+  now: () => Date;
+  /** host:port of the agent listener, as agents should dial it. */
+  agentAddress: () => string;
+  version: string;
+}
+
+type Handler = (request: FastifyRequest, reply: FastifyReply) => unknown;
+
+const STATUS_OF: Record<string, number> = { SERVER_NOT_CONNECTED: 503, SERVER_NO_DRIVE: 503, CATALOG_NOT_FOUND: 404 };
+
+function statusOf(code: string): number {
+  return (API_ERROR_STATUS as Record<string, number>)[code] ?? STATUS_OF[code] ?? 500;
+}
+
+function param(request: FastifyRequest, name: string): number {
+  const value = Number((request.params as Record<string, string>)[name]);
+  if (!Number.isSafeInteger(value) || value < 1) throw apiError("API_BAD_REQUEST", `params/${name} must be a positive integer`);
+  return value;
+}
+
+function found<T>(value: T | null, what: string): T {
+  if (value === null) throw apiError("API_NOT_FOUND", `No ${what}`);
+  return value;
+}
+
+function handlers(o: HttpOptions): Record<string, Handler> {
+  const { catalog, hub, jobs } = o;
+  const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+  return {
+    health: () => ({ status: "ok", version: o.version, time: o.now().toISOString() }),
+    openapi: () => openApiDocument(o.version),
+    enroll: async (request) => {
+      const body = request.body as EnrollRequest;
+      const grant = catalog.consumeEnrollToken(body.token);
+      if (grant === null) throw apiError("API_UNAUTHORIZED", "The enrollment token is unknown, used or expired");
+      if (grant.kind !== body.kind) throw apiError("API_FORBIDDEN", `The enrollment token is for a ${grant.kind}, not a ${body.kind}`);
+      const name = grant.name ?? body.name;
+      const certPem = await signRequest(o.ca, { csrPem: body.csr, kind: body.kind, name, now: o.now() });
+      if (body.kind === "node") catalog.putNode({ name, dataAddress: body.dataAddress ?? null, certFingerprint: null });
+      else catalog.putClient({ name, certFingerprint: null });
+      return { certPem, caPem: o.ca.certPem, agentAddress: o.agentAddress() };
+    },
+    createToken: (request) => {
+      const body = request.body as TokenRequest;
+      const token = newToken();
+      if (body.for === "api") {
+        catalog.addApiToken({ name: body.name ?? "api", role: body.role ?? "viewer", token });
+        return { token, for: "api", expiresAt: null };
+      }
+      const expiresAt = new Date(o.now().getTime() + (body.ttlMinutes ?? 60) * 60_000);
+      catalog.addEnrollToken({ kind: body.for, name: body.name ?? null, token, expiresAt });
+      return { token, for: body.for, expiresAt: expiresAt.toISOString() };
+    },
+    listClients: () => catalog.listClients().map((c) => ({ name: c.name, connected: hub.isConnected("client", c.name), lastSeen: iso(c.lastSeen), createdAt: c.createdAt.toISOString() })),
+    listNodes: () => catalog.listNodes().map((n) => ({ name: n.name, connected: hub.isConnected("node", n.name), dataAddress: hub.node(n.name)?.dataAddress ?? n.dataAddress, lastSeen: iso(n.lastSeen), createdAt: n.createdAt.toISOString() })),
+    listPools: () => catalog.listPools().map((p) => ({ name: p.name, retentionDays: p.retentionDays, driveGroup: p.driveGroup, mediumSize: p.mediumSize })),
+    listDrives: () => catalog.listDrives().map((d) => ({ name: d.name, node: d.node, kind: d.kind, path: d.path, channels: d.channels, driveGroup: d.driveGroup })),
+    listMedia: () => catalog.listMedia().map((m) => ({ id: m.id, label: m.label, pool: m.pool, drive: m.drive, state: m.state, bytesWritten: m.bytesWritten, blocks: m.blocks, endOfLife: iso(m.endOfLife), createdAt: m.createdAt.toISOString() })),
+    listTasks: () => catalog.listTasks().map(taskView),
+    putTask: (request) => {
+      const body = request.body as TaskRequest;
+      return taskView(jobs.putTask({ name: body.name, client: body.client, paths: body.paths, excludes: body.excludes ?? [], pool: body.pool ?? "default" }));
+    },
+    listJobs: (request) => catalog.listJobs({ limit: (request.query as { limit?: number }).limit ?? 100 }).map(jobView),
+    getJob: (request) => jobView(found(catalog.getJob(param(request, "id")), "such job")),
+    startBackup: async (request, reply) => {
+      const body = request.body as BackupRequest;
+      const job = jobs.startBackup(body);
+      if (body.wait !== true) return jobView(job);
+      await jobs.wait(job.id);
+      void reply.code(200);
+      return jobView(catalog.getJob(job.id)!);
+    },
+    startRestore: async (request, reply) => {
+      const body = request.body as RestoreRequest;
+      const job = jobs.startRestore(body);
+      if (body.wait !== true) return jobView(job);
+      await jobs.wait(job.id);
+      void reply.code(200);
+      return jobView(catalog.getJob(job.id)!);
+    },
+    listSavesets: (request) => catalog.listSavesets({ ...((request.query as { task?: string }).task === undefined ? {} : { task: (request.query as { task: string }).task }) }).map(savesetView),
+    getSaveset: (request) => savesetView(found(catalog.getSaveset(param(request, "id")), "such saveset")),
+    listFiles: (request) => {
+      const id = param(request, "id");
+      found(catalog.getSaveset(id), `saveset ${id}`);
+      const query = request.query as { path?: string; path64?: string };
+      const raw = query.path64 !== undefined ? Buffer.from(query.path64, "base64") : Buffer.from((query.path ?? "").replace(/^\/+/, "").replace(/\/+$/, ""), "utf8");
+      return catalog.listDirectory(id, raw).map(fileView);
+    },
+    events: (request, reply) => {
+      reply.hijack();
+      reply.raw.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+      reply.raw.write(": reel job events\n\n");
+      const unsubscribe = o.bus.subscribe((event) => reply.raw.write(`data: ${JSON.stringify(event)}\n\n`));
+      request.raw.on("close", unsubscribe);
+    },
+  };
+}
+
+function taskView(t: { name: string; client: string; paths: string[]; excludes: string[]; pool: string }): object {
+  return { name: t.name, client: t.client, paths: t.paths, excludes: t.excludes, pool: t.pool };
+}
+
+function authenticate(catalog: Catalog, route: Route, request: FastifyRequest): void {
+  if (route.role === null) return;
+  const header = request.headers.authorization ?? "";
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (match === null) throw apiError("API_UNAUTHORIZED", "This endpoint needs a token: Authorization: Bearer <token>");
+  const token = catalog.findApiToken(match[1]!);
+  if (token === null) throw apiError("API_UNAUTHORIZED", "The token is not valid");
+  if (!roleAllows(token.role, route.role)) throw apiError("API_FORBIDDEN", `This needs the ${route.role} role; the token "${token.name}" has ${token.role}`);
+}
+
+/** Builds the fastify app; `listen` is the caller's. */
+export function buildHttp(o: HttpOptions): FastifyInstance {
+  const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false, allErrors: false } }, bodyLimit: 4 * 1024 * 1024 });
+  const table = handlers(o);
+  app.setErrorHandler((error: unknown, _request, reply) => {
+    const validation = error as { validation?: unknown; validationContext?: string; message?: string; statusCode?: number };
+    if (validation.validation !== undefined) {
+      return reply.code(400).send({ error: { code: "API_BAD_REQUEST", message: validation.message ?? "bad request" } });
+    }
+    if (isReelError(error)) return reply.code(statusOf(error.code)).send({ error: { code: error.code, message: error.message } });
+    const status = validation.statusCode ?? 500;
+    if (status >= 400 && status < 500) return reply.code(status).send({ error: { code: "API_BAD_REQUEST", message: validation.message ?? "bad request" } });
+    return reply.code(500).send({ error: { code: "SERVER_INTERNAL", message: error instanceof Error ? error.message : String(error) } });
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: { code: "API_NOT_FOUND" satisfies ApiErrorCode, message: `No endpoint ${request.method} ${request.url.split("?")[0] ?? ""}` } }));
+  for (const route of routes) {
+    const handler = table[route.operationId];
+    if (handler === undefined) throw new Error(`No handler for ${route.operationId}`);
+    app.route({
+      method: route.method,
+      url: API_ROOT + route.path,
+      schema: {
+        ...(route.body === undefined ? {} : { body: schemas[route.body] }),
+        ...(route.query === undefined ? {} : { querystring: { type: "object", properties: route.query, additionalProperties: false } }),
+      },
+      preValidation: (request, _reply, done) => {
+        try {
+          authenticate(o.catalog, route, request);
+          done();
+        } catch (error) {
+          done(error as Error);
+        }
+      },
+      handler: async (request, reply) => {
+        const result = await handler(request, reply);
+        if (route.status !== undefined && reply.statusCode === 200 && !(route.body !== undefined && (request.body as { wait?: boolean }).wait === true)) void reply.code(route.status);
+        return result;
+      },
+    });
+  }
+  return app;
+}

@@ -1,0 +1,237 @@
+/**
+ * Jobs: a backup runs a client agent's stream onto a node's drive and records it in the catalog;
+ * a restore resolves a saveset's chain and has the client fetch each stream from its node.
+ * States: queued → running → done | failed. A failed backup leaves its saveset `incomplete`.
+ */
+import { randomBytes } from "node:crypto";
+import { apiError, type BackupRequest, type JobEvent, type Level, type RestoreRequest } from "../api/index.js";
+import type { BrowseRow, Catalog, Job, Saveset, Task } from "../catalog/index.js";
+import type { BackupResult, RestoreResult, RestoreRun, StreamDone, WireIndexRow } from "../transfer/index.js";
+import type { AgentHub } from "./agents.js";
+import type { EventBus } from "./events.js";
+import { serverError } from "./errors.js";
+import { jobView } from "./views.js";
+
+export const MEDIA_BLOCK_SIZE = 256 * 1024;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface JobsOptions {
+  catalog: Catalog;
+  hub: AgentHub;
+  bus: EventBus;
+  now: () => Date;
+  log: (line: string) => void;
+}
+
+interface IndexSink {
+  add(row: WireIndexRow): void;
+  finish(): void;
+}
+
+export class Jobs {
+  readonly #o: JobsOptions;
+  readonly #index = new Map<number, IndexSink>();
+  readonly #streams = new Map<string, (done: StreamDone) => void>();
+  readonly #running = new Map<number, Promise<void>>();
+
+  constructor(options: JobsOptions) {
+    this.#o = options;
+  }
+
+  /** Called by the agent hub. */
+  readonly agentEvents = {
+    streamDone: (done: StreamDone): void => this.#streams.get(done.stream)?.(done),
+    indexRows: (job: number, rows: WireIndexRow[]): void => {
+      const sink = this.#index.get(job);
+      if (sink !== undefined) for (const row of rows) sink.add(row);
+    },
+    progress: (job: number, files: number, bytes: number, log: string | undefined): void => {
+      const current = this.#o.catalog.getJob(job);
+      if (current === null) return;
+      if (files >= 0) this.#o.catalog.updateJob(job, { files, bytes });
+      this.#publish(job, { ...(files >= 0 ? { progress: { files, bytes } } : {}), ...(log === undefined ? {} : { log }) });
+    },
+  };
+
+  /** Resolves when every job started so far has ended (tests, shutdown). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.#running.values()]);
+  }
+
+  /** Waits for one job to end. */
+  async wait(id: number): Promise<void> {
+    await this.#running.get(id);
+  }
+
+  #publish(id: number, extra: Omit<JobEvent, "job"> = {}): void {
+    const job = this.#o.catalog.getJob(id);
+    if (job !== null) this.#o.bus.publish({ job: jobView(job), ...extra });
+  }
+
+  #track(job: Job, run: () => Promise<void>): void {
+    const done = run()
+      .catch((error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        this.#o.catalog.updateJob(job.id, { state: "failed", endedAt: this.#o.now(), message });
+        this.#o.log(`job ${job.id} failed: ${message}`);
+      })
+      .finally(() => {
+        this.#running.delete(job.id);
+        this.#publish(job.id);
+      });
+    this.#running.set(job.id, done);
+  }
+
+  backupDay(): string {
+    const now = this.#o.now();
+    const pad = (n: number): string => String(n).padStart(2, "0");
+    return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+  }
+
+  startBackup(request: BackupRequest): Job {
+    const catalog = this.#o.catalog;
+    let task = catalog.getTask(request.task);
+    if (task === null) {
+      if (request.paths === undefined || request.paths.length === 0) throw apiError("API_NOT_FOUND", `No task "${request.task}" (give paths to create it)`);
+      task = this.putTask({ name: request.task, client: request.client ?? "localhost", paths: request.paths, excludes: request.excludes ?? [], pool: request.pool ?? "default" });
+    }
+    if (request.client !== undefined && request.client !== task.client) throw apiError("API_CONFLICT", `Task "${task.name}" belongs to client "${task.client}", not "${request.client}"`);
+    const asked: Level = request.level ?? "full";
+    const base = asked === "incr" ? catalog.latestSaveset(task.name, ["full", "diff", "incr"]) : asked === "diff" ? catalog.latestSaveset(task.name, ["full"]) : null;
+    // Like Bacula: without a full to build on, an incremental or differential becomes a full.
+    const level: Level = base === null ? "full" : asked;
+    const job = catalog.addJob({ kind: "backup", task: task.name, client: task.client, level, backupDay: this.backupDay() });
+    this.#publish(job.id, asked !== level ? { log: `no earlier full backup of task "${task.name}": running a full backup` } : {});
+    this.#track(job, () => this.#runBackup(job, task, level, base));
+    return job;
+  }
+
+  putTask(t: { name: string; client: string; paths: string[]; excludes: string[]; pool: string }): Task {
+    for (const path of t.paths) if (!path.startsWith("/")) throw apiError("API_BAD_REQUEST", `Path "${path}" of task "${t.name}" is not absolute`);
+    if (this.#o.catalog.getPool(t.pool) === null) throw apiError("API_NOT_FOUND", `No pool "${t.pool}"`);
+    return this.#o.catalog.putTask(t);
+  }
+
+  async #runBackup(job: Job, task: Task, level: Level, base: Saveset | null): Promise<void> {
+    const { catalog, hub } = this.#o;
+    const client = hub.client(task.client);
+    if (client === null) throw serverError("SERVER_NOT_CONNECTED", `Client "${task.client}" is not connected`);
+    const pool = catalog.getPool(task.pool)!;
+    const drive = catalog.listDrives().find((d) => d.driveGroup === pool.driveGroup && hub.isConnected("node", d.node));
+    if (drive === undefined) throw serverError("SERVER_NO_DRIVE", `No drive of group "${pool.driveGroup}" (pool "${pool.name}") is on a connected node`);
+    const node = hub.node(drive.node)!;
+    const stream = randomBytes(16).toString("hex");
+    const saveset = catalog.addSaveset({
+      uuid: stream, task: task.name, client: task.client, level, parentId: base?.id ?? null, backupDay: job.backupDay,
+      endOfLife: new Date(this.#o.now().getTime() + pool.retentionDays * DAY_MS), encrypted: false,
+    });
+    catalog.updateJob(job.id, { state: "running", savesetId: saveset.id, startedAt: this.#o.now() });
+    this.#publish(job.id, { log: `${level} backup of ${task.paths.join(", ")} on client "${task.client}" to drive "${drive.name}" on node "${drive.node}"` });
+    const writer = catalog.fileIndexWriter(saveset.id);
+    this.#index.set(job.id, writer);
+    const placed = new Promise<StreamDone>((resolve) => this.#streams.set(stream, resolve));
+    let result: BackupResult | null = null;
+    try {
+      await node.conn.request({ type: "stream.expect", stream, client: task.client, drive: { name: drive.name, kind: drive.kind, path: drive.path }, pool: pool.name, blockSize: MEDIA_BLOCK_SIZE });
+      result = await client.conn.request<BackupResult>({
+        type: "backup.run", job: job.id, stream, node: { name: node.name, address: node.dataAddress ?? "" }, paths: task.paths, excludes: task.excludes,
+        level, base: base?.id ?? null, compression: "none", compressionLevel: 3, descriptor: { task: task.name, client: task.client, level, saveset: stream },
+      });
+    } finally {
+      // The node reports where the stream lies even when it was cut short: keep what was written.
+      const done = await Promise.race([placed, node.conn.closed.then(() => null)]);
+      this.#streams.delete(stream);
+      this.#index.delete(job.id);
+      if (done !== null) this.#recordCopy(saveset.id, done);
+      const ok = result !== null && done !== null && !done.aborted;
+      if (ok) writer.finish();
+      catalog.finishSaveset(saveset.id, { status: ok ? "complete" : "incomplete", files: result?.files ?? 0, bytes: result?.bytes ?? 0, errors: result?.errors ?? 0 });
+      if (done === null) throw serverError("SERVER_JOB_FAILED", `Node "${node.name}" disconnected during the backup`);
+      if (done.aborted) throw serverError("SERVER_JOB_FAILED", `The stream was cut short: ${done.error ?? "unknown reason"}`);
+    }
+    catalog.updateJob(job.id, { state: "done", endedAt: this.#o.now(), files: result.files, bytes: result.bytes, errors: result.errors, message: summary(result) });
+  }
+
+  #recordCopy(savesetId: number, done: StreamDone): void {
+    const idOf = (label: string): number => {
+      const medium = this.#o.catalog.getMedium(label);
+      if (medium === null) throw serverError("SERVER_BAD_MESSAGE", `The node reported unknown volume "${label}"`);
+      return medium.id;
+    };
+    if (done.segments.length === 0) return;
+    this.#o.catalog.addCopy(savesetId, {
+      segments: done.segments.map((s) => ({ mediumId: idOf(s.label), firstBlock: s.firstBlock, lastBlock: s.lastBlock, streamOffset: s.streamOffset })),
+      extents: done.extents.map((e) => ({ mediumId: idOf(e.label), firstBlock: e.firstBlock, blockCount: e.blockCount, streamOffset: e.streamOffset })),
+    });
+  }
+
+  startRestore(request: RestoreRequest): Job {
+    const catalog = this.#o.catalog;
+    const saveset = catalog.getSaveset(request.saveset);
+    if (saveset === null) throw apiError("API_NOT_FOUND", `No saveset ${request.saveset}`);
+    if (request.inPlace !== true && request.target === undefined) throw apiError("API_BAD_REQUEST", "body/target is required unless inPlace is true");
+    if (request.target !== undefined && !request.target.startsWith("/")) throw apiError("API_BAD_REQUEST", `body/target "${request.target}" must be an absolute path`);
+    const client = request.client ?? saveset.client;
+    const selection = (request.paths ?? []).map((p) => Buffer.from(p.replace(/^\/+/, "").replace(/\/+$/, ""), "utf8"));
+    const plan = this.#plan(saveset, selection);
+    const job = catalog.addJob({ kind: "restore", task: saveset.task, client, level: null, backupDay: this.backupDay(), savesetId: saveset.id });
+    this.#publish(job.id);
+    const target = request.inPlace === true ? "/" : request.target!;
+    this.#track(job, () => this.#runRestore(job, client, target, selection, request.overwrite ?? (request.inPlace === true ? "older" : "always"), plan));
+    return job;
+  }
+
+  /** Which streams of the chain to read, and from where (seeking when only files are selected). */
+  #plan(saveset: Saveset, selection: Buffer[]): { saveset: Saveset; fromOffset: number }[] {
+    const chain = this.#o.catalog.chainOf(saveset.id);
+    const rows: BrowseRow[] = [];
+    let seekable = selection.length > 0;
+    for (const path of selection) {
+      const row = path.length === 0 ? null : this.#o.catalog.findEntry(saveset.id, path);
+      if (path.length > 0 && row === null) throw apiError("API_NOT_FOUND", `"/${path.toString("utf8")}" is not in saveset ${saveset.id}`);
+      if (row === null || row.type === 2) seekable = false;
+      else rows.push(row);
+    }
+    if (!seekable) return chain.map((s) => ({ saveset: s, fromOffset: 0 }));
+    return chain.flatMap((s) => {
+      const mine = rows.filter((r) => r.savesetId === s.id);
+      return mine.length === 0 ? [] : [{ saveset: s, fromOffset: Math.min(...mine.map((r) => r.chunkOffset)) }];
+    });
+  }
+
+  async #runRestore(job: Job, clientName: string, target: string, selection: Buffer[], overwrite: RestoreRun["overwrite"], plan: { saveset: Saveset; fromOffset: number }[]): Promise<void> {
+    const { catalog, hub } = this.#o;
+    const client = hub.client(clientName);
+    if (client === null) throw serverError("SERVER_NOT_CONNECTED", `Client "${clientName}" is not connected`);
+    catalog.updateJob(job.id, { state: "running", startedAt: this.#o.now() });
+    this.#publish(job.id, { log: `restore of ${plan.length} stream(s) into ${target} on client "${clientName}"` });
+    const streams: RestoreRun["streams"] = [];
+    for (const part of plan) {
+      const copy = catalog.copiesOf(part.saveset.id)[0];
+      if (copy === undefined) throw serverError("SERVER_JOB_FAILED", `Saveset ${part.saveset.id} has no copy on any medium`);
+      const first = catalog.getMedium(copy.segments[0]!.mediumId)!;
+      const drive = catalog.getDrive(first.drive)!;
+      const node = hub.node(drive.node);
+      if (node === null) throw serverError("SERVER_NOT_CONNECTED", `Node "${drive.node}", which holds saveset ${part.saveset.id}, is not connected`);
+      const extents = copy.extents.map((e) => ({ label: catalog.getMedium(e.mediumId)!.label, firstBlock: e.firstBlock, blockCount: e.blockCount, streamOffset: e.streamOffset }));
+      await node.conn.request({ type: "stream.serve", stream: part.saveset.uuid, client: clientName, drive: { name: drive.name, kind: drive.kind, path: drive.path }, extents, fromOffset: part.fromOffset });
+      streams.push({ stream: part.saveset.uuid, node: { name: node.name, address: node.dataAddress ?? "" }, fromOffset: part.fromOffset });
+    }
+    const result = await client.conn.request<RestoreResult>({
+      type: "restore.run", job: job.id, target, selection: selection.map((p) => p.toString("base64")), overwrite, numericOwner: false, streams,
+    });
+    const problems = result.damaged + result.errors;
+    catalog.updateJob(job.id, {
+      state: problems > 0 ? "failed" : "done", endedAt: this.#o.now(), files: result.files, bytes: result.bytes, errors: problems,
+      message: problems > 0 ? `restored ${result.files} files with ${result.damaged} damaged and ${result.errors} errors` : `restored ${result.files} files, ${result.bytes} bytes`,
+    });
+  }
+}
+
+function summary(result: BackupResult): string {
+  const parts = [`${result.files} files`, `${result.bytes} bytes`];
+  if (result.unchanged > 0) parts.push(`${result.unchanged} unchanged`);
+  if (result.deleted > 0) parts.push(`${result.deleted} deleted`);
+  if (result.errors > 0) parts.push(`${result.errors} could not be read`);
+  return parts.join(", ");
+}

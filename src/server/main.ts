@@ -1,0 +1,132 @@
+/**
+ * Composition roots of the daemons (`reel server`, `reel node`, `reel client`): the only places
+ * here that read the clock and the host name. The server runs an embedded node and client agent
+ * that reach it over loopback TLS with the same protocol as remote ones.
+ */
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { nodeCodecs } from "../client/index.js";
+import { type Address, ClientService, enroll, formatAddress, loadIdentity, NodeService, parseAddress, saveIdentity } from "../transfer/index.js";
+import { AgentHub } from "./agents.js";
+import { EventBus } from "./events.js";
+import { buildHttp } from "./http.js";
+import { Jobs } from "./jobs.js";
+import { EMBEDDED_CLIENT, EMBEDDED_NODE, openDataDir } from "./setup.js";
+
+export const VERSION = "0.1.0";
+const now = (): Date => new Date();
+
+export interface ServerOptions {
+  dataDir: string;
+  /** REST API address, e.g. 127.0.0.1:8080 (port 0: any free port). */
+  listen: string;
+  /** Agent (mutual TLS) address; default: the API's host, its port + 1 (or any free port when the API's is 0). */
+  agentListen?: string;
+  /** Run the embedded node and client agent (default true). */
+  embedded?: boolean;
+  threads?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  agentAddress: string;
+  adminToken: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const api = parseAddress(options.listen, "--listen", true);
+  const agentAt = options.agentListen !== undefined ? parseAddress(options.agentListen, "--agent-listen", true) : { host: api.host, port: api.port === 0 ? 0 : api.port + 1 };
+  const data = await openDataDir(options.dataDir, now);
+  const { catalog } = data;
+  const interrupted = catalog.markRunningSavesetsIncomplete();
+  if (interrupted > 0) log(`marked ${interrupted} saveset(s) interrupted by the last shutdown as incomplete`);
+  const bus = new EventBus();
+  let jobs: Jobs | null = null;
+  const hub = new AgentHub(catalog, {
+    streamDone: (done) => jobs?.agentEvents.streamDone(done),
+    indexRows: (job, rows) => jobs?.agentEvents.indexRows(job, rows),
+    progress: (job, files, bytes, line) => jobs?.agentEvents.progress(job, files, bytes, line),
+  });
+  jobs = new Jobs({ catalog, hub, bus, now, log });
+  const stoppers: Array<() => Promise<void>> = [];
+  try {
+    await hub.listen(agentAt.host, agentAt.port, data.server);
+    stoppers.push(() => hub.close());
+    const agentAddress = formatAddress({ host: agentAt.host === "0.0.0.0" ? "127.0.0.1" : agentAt.host, port: hub.port });
+    const app = buildHttp({ catalog, hub, jobs, bus, ca: data.ca, now, agentAddress: () => agentAddress, version: VERSION });
+    await app.listen({ host: api.host, port: api.port });
+    stoppers.push(() => app.close());
+    const port = (app.server.address() as { port: number }).port;
+    const url = `http://${formatAddress({ host: api.host, port })}`;
+    if (options.embedded !== false) {
+      const server = { host: agentAt.host === "0.0.0.0" ? "127.0.0.1" : agentAt.host, port: hub.port };
+      const node = new NodeService({ name: EMBEDDED_NODE, identity: data.embeddedNode, server, listen: { host: "127.0.0.1", port: 0 }, codecs: nodeCodecs(3), now, log });
+      const client = new ClientService({ name: EMBEDDED_CLIENT, identity: data.embeddedClient, server, now, threads: options.threads ?? 2, log, passphrase: () => process.env["REEL_PASSPHRASE"] ?? null, isRoot: process.geteuid?.() === 0 });
+      await node.start();
+      stoppers.push(() => node.stop());
+      await client.start();
+      stoppers.push(() => client.stop());
+    }
+    if (data.created) log(`initialised ${options.dataDir}: catalog, CA, admin token in ${join(options.dataDir, "admin.token")}`);
+    return {
+      url, agentAddress, adminToken: data.adminToken, dataDir: options.dataDir,
+      close: async () => {
+        for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+        await jobs.idle().catch(() => undefined);
+        catalog.close();
+      },
+    };
+  } catch (error) {
+    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+    catalog.close();
+    throw error;
+  }
+}
+
+export interface AgentOptions {
+  server: string;
+  enrollToken: string | null;
+  dataDir: string;
+  name?: string;
+  /** Node only: where clients reach it. */
+  listen?: string;
+  advertise?: string;
+  threads?: number;
+  log?: (line: string) => void;
+}
+
+async function identityFor(kind: "node" | "client", options: AgentOptions, name: string, dataAddress?: string): Promise<{ identity: ReturnType<typeof loadIdentity> & object; server: Address }> {
+  let identity = loadIdentity(options.dataDir);
+  if (identity === null) {
+    if (options.enrollToken === null) throw new Error(`No identity in ${options.dataDir}: enroll with --enroll TOKEN (reel token create --for ${kind})`);
+    const enrolled = await enroll({ serverUrl: options.server, token: options.enrollToken, kind, name, ...(dataAddress === undefined ? {} : { dataAddress }) });
+    saveIdentity(options.dataDir, { ...enrolled, serverUrl: options.server });
+    identity = loadIdentity(options.dataDir)!;
+  }
+  return { identity, server: parseAddress(identity.agentAddress, "the server's agent address") };
+}
+
+/** `reel node`: a storage node on this machine. */
+export async function runNode(options: AgentOptions): Promise<{ name: string; stop(): Promise<void>; closed: Promise<Error | null> }> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const name = options.name ?? hostname();
+  const listen = parseAddress(options.listen ?? "127.0.0.1:0", "--listen", true);
+  const { identity, server } = await identityFor("node", options, name, options.advertise);
+  const node = new NodeService({ name, identity, server, listen, ...(options.advertise === undefined ? {} : { advertise: options.advertise }), codecs: nodeCodecs(3), now, log });
+  await node.start();
+  return { name, stop: () => node.stop(), closed: node.closed };
+}
+
+/** `reel client`: a client agent on this machine. */
+export async function runClient(options: AgentOptions): Promise<{ name: string; stop(): Promise<void>; closed: Promise<Error | null> }> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const name = options.name ?? hostname();
+  const { identity, server } = await identityFor("client", options, name);
+  const client = new ClientService({ name, identity, server, now, threads: options.threads ?? 2, log, passphrase: () => process.env["REEL_PASSPHRASE"] ?? null, isRoot: process.geteuid?.() === 0 });
+  await client.start();
+  return { name, stop: () => client.stop(), closed: client.closed };
+}

@@ -1,0 +1,82 @@
+/**
+ * The MESSAGE frames that server, nodes and client agents exchange (docs/protocol.md §Messages).
+ * Requests carry an `id` and are answered by a message with `re`; see connection.ts.
+ */
+import type { WireExtent } from "./placement.js";
+
+export interface Hello { type: "hello"; kind: "node" | "client"; name: string; version: string; dataAddress?: string }
+
+/** Server → node: a client will send the stream with this id; write it on this drive. */
+export interface StreamExpect {
+  type: "stream.expect";
+  stream: string;
+  client: string;
+  drive: { name: string; kind: string; path: string };
+  pool: string;
+  blockSize: number;
+}
+/** Server → node: a client will ask for this stream; read it from these extents. */
+export interface StreamServe {
+  type: "stream.serve";
+  stream: string;
+  client: string;
+  drive: { name: string; kind: string; path: string };
+  extents: WireExtent[];
+  fromOffset: number;
+}
+/** Node → server: asks for a new volume on a drive (the catalog names it). */
+export interface VolumeNext { type: "volume.next"; drive: string; pool: string; blockSize: number }
+export interface VolumeNextReply { label: string; mediumId: string; capacityBytes: number }
+/** Node → server: a volume was opened or filled. */
+export interface VolumeEvent { type: "volume.event"; drive: string; label: string; state: "opened" | "full"; blocks: number; bytes: number }
+/** Node → server: a stream ended (cleanly or not) and lies on these extents. */
+export interface StreamDone {
+  type: "stream.done";
+  stream: string;
+  aborted: boolean;
+  error: string | null;
+  bytes: number;
+  segments: { label: string; firstBlock: number; lastBlock: number; streamOffset: number }[];
+  extents: WireExtent[];
+}
+
+/** Server → client: run a backup, send the stream to that node. The reply comes when it ends. */
+export interface BackupRun {
+  type: "backup.run";
+  job: number;
+  stream: string;
+  node: { name: string; address: string };
+  paths: string[];
+  excludes: string[];
+  level: "full" | "diff" | "incr";
+  /** The saveset whose state an incremental or differential compares with. */
+  base: number | null;
+  compression: "none" | "zstd";
+  compressionLevel: number;
+  descriptor: Record<string, unknown>;
+}
+export interface BackupResult { files: number; bytes: number; errors: number; deleted: number; unchanged: number; trailerOk: boolean }
+/** Client → server: send me the index of the base saveset (BINARY frames with this job id, then the reply). */
+export interface IndexPrevious { type: "index.previous"; job: number; saveset: number }
+/** Client → server: progress of a running job. */
+export interface JobProgress { type: "job.progress"; job: number; files: number; bytes: number; log?: string }
+
+/** Server → client: restore these streams in order into target. */
+export interface RestoreRun {
+  type: "restore.run";
+  job: number;
+  target: string;
+  /** Stored paths (base64 of raw bytes) to restore; empty: everything. */
+  selection: string[];
+  overwrite: "always" | "never" | "older";
+  numericOwner: boolean;
+  streams: { stream: string; node: { name: string; address: string }; fromOffset: number }[];
+}
+export interface RestoreResult { files: number; bytes: number; damaged: number; errors: number }
+
+/** Client → node on a data connection. */
+export interface StreamOpen { type: "stream.open"; stream: string }
+export interface StreamClose { type: "stream.close"; stream: string }
+export interface StreamRead { type: "stream.read"; stream: string }
+/** Node → client after the last RECORD of a read. */
+export interface StreamEof { type: "stream.eof"; stream: string; losses: string[] }

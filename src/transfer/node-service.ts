@@ -1,0 +1,178 @@
+/**
+ * The storage node: keeps a control connection to the server, listens for client data
+ * connections, and runs one media agent per drive (multiplexing every stream sent to that drive
+ * onto its current volume). docs/protocol.md §Node.
+ */
+import { type Codecs, idFromString } from "../format/index.js";
+import { DirDrive, type Drive, MediaAgent, readStreamRecords, type StreamWriter } from "../media/index.js";
+import type { Connection } from "./connection.js";
+import { connectTls, type Identity, listenTls } from "./tls.js";
+import { serviceError } from "./service-errors.js";
+import type { StreamDone, StreamExpect, StreamServe, VolumeNextReply } from "./messages.js";
+import { type Address, formatAddress } from "./address.js";
+
+export interface NodeServiceOptions {
+  name: string;
+  identity: Identity;
+  server: Address;
+  /** Where clients send and fetch streams. */
+  listen: Address;
+  /** The address clients are told (defaults to the listening address). */
+  advertise?: string;
+  codecs: Codecs;
+  now: () => Date;
+  log: (line: string) => void;
+}
+
+interface DriveState {
+  drive: Drive;
+  agent: MediaAgent;
+}
+
+export class NodeService {
+  readonly #o: NodeServiceOptions;
+  #server: Connection | null = null;
+  #listener: { port: number; close(): Promise<void> } | null = null;
+  readonly #drives = new Map<string, DriveState>();
+  readonly #expected = new Map<string, StreamExpect>();
+  readonly #serving = new Map<string, StreamServe>();
+
+  constructor(options: NodeServiceOptions) {
+    this.#o = options;
+  }
+
+  /** The address clients reach this node at. */
+  get dataAddress(): string {
+    return this.#o.advertise ?? formatAddress({ host: this.#o.listen.host, port: this.#listener?.port ?? this.#o.listen.port });
+  }
+
+  async start(): Promise<void> {
+    this.#listener = await listenTls({ ...this.#o.listen, identity: this.#o.identity, accept: ["client"] }, (conn) => this.#onData(conn));
+    const server = await connectTls({ ...this.#o.server, identity: this.#o.identity, expect: "server" });
+    this.#server = server;
+    server.onMessage(async (message) => {
+      try {
+        await this.#onServer(server, message);
+      } catch (error) {
+        if (typeof message["id"] === "number") await server.replyError(message as { id: number }, error);
+      }
+    });
+    await server.request({ type: "hello", kind: "node", name: this.#o.name, version: "0.1.0", dataAddress: this.dataAddress });
+    this.#o.log(`node ${this.#o.name}: connected to the server, data on ${this.dataAddress}`);
+  }
+
+  /** Resolves when the control connection to the server ends. */
+  get closed(): Promise<Error | null> {
+    return this.#server?.closed ?? Promise.resolve(null);
+  }
+
+  async stop(): Promise<void> {
+    await this.#listener?.close();
+    for (const state of this.#drives.values()) await state.agent.close();
+    await this.#server?.close();
+  }
+
+  async #onServer(server: Connection, message: Record<string, unknown>): Promise<void> {
+    switch (message["type"]) {
+      case "stream.expect": {
+        const expect = message as unknown as StreamExpect;
+        this.#driveFor(expect.drive, expect.pool, expect.blockSize);
+        this.#expected.set(expect.stream, expect);
+        await server.reply(message as { id: number }, { ok: true });
+        return;
+      }
+      case "stream.serve": {
+        this.#serving.set((message as unknown as StreamServe).stream, message as unknown as StreamServe);
+        await server.reply(message as { id: number }, { ok: true });
+        return;
+      }
+      default:
+        if (typeof message["id"] === "number") throw serviceError("TRANSFER_BAD_MESSAGE", `Unknown request "${String(message["type"])}" from the server`);
+    }
+  }
+
+  #driveFor(spec: { name: string; kind: string; path: string }, pool: string, blockSize: number): DriveState {
+    const known = this.#drives.get(spec.name);
+    if (known !== undefined) return known;
+    if (spec.kind !== "dir") throw serviceError("TRANSFER_BAD_MESSAGE", `Drive "${spec.name}" is of kind "${spec.kind}", which this node cannot drive yet`);
+    const drive = new DirDrive({ name: spec.name, path: spec.path, codecs: this.#o.codecs });
+    const agent = new MediaAgent({
+      drive, pool, blockSize, codecs: this.#o.codecs, now: this.#o.now,
+      nextVolume: async () => {
+        const reply = await this.#server!.request<VolumeNextReply>({ type: "volume.next", drive: spec.name, pool, blockSize });
+        return { label: reply.label, mediumId: idFromString(reply.mediumId), capacityBytes: reply.capacityBytes };
+      },
+      onVolume: (event) => void this.#server?.send({ type: "volume.event", drive: spec.name, ...event }).catch(() => undefined),
+    });
+    const state = { drive, agent };
+    this.#drives.set(spec.name, state);
+    return state;
+  }
+
+  /** A client's data connection: either sends one stream (stream.open) or reads one (stream.read). */
+  #onData(conn: Connection): void {
+    let writer: { stream: string; writer: StreamWriter } | null = null;
+    conn.onRecord(async (record) => {
+      if (writer === null) throw serviceError("TRANSFER_BAD_MESSAGE", "A record came before stream.open");
+      await writer.writer.write(record);
+    });
+    conn.onMessage(async (message) => {
+      const request = message as { id: number; type: string; stream: string };
+      try {
+        if (request.type === "stream.open") {
+          const expect = this.#expected.get(request.stream);
+          if (expect === undefined || expect.client !== conn.peer?.name) throw serviceError("TRANSFER_UNEXPECTED_STREAM", `Stream ${request.stream} was not announced for client "${conn.peer?.name ?? "?"}"`);
+          this.#expected.delete(request.stream);
+          writer = { stream: request.stream, writer: this.#drives.get(expect.drive.name)!.agent.openStream(idFromString(request.stream)) };
+          await conn.reply(request, { ok: true });
+        } else if (request.type === "stream.close") {
+          if (writer === null) throw serviceError("TRANSFER_BAD_MESSAGE", "stream.close without stream.open");
+          const done = writer;
+          writer = null;
+          const placement = await done.writer.end();
+          await this.#report({ type: "stream.done", stream: done.stream, aborted: false, error: null, ...placement });
+          await conn.reply(request, { ok: true, bytes: placement.bytes });
+        } else if (request.type === "stream.read") {
+          await this.#serve(conn, request);
+        } else {
+          throw serviceError("TRANSFER_BAD_MESSAGE", `Unknown request "${request.type}" on a data connection`);
+        }
+      } catch (error) {
+        await conn.replyError(request, error);
+      }
+    });
+    void conn.closed.then(async (error) => {
+      if (writer === null) return;
+      const broken = writer;
+      writer = null;
+      const placement = await broken.writer.abort();
+      await this.#report({ type: "stream.done", stream: broken.stream, aborted: true, error: error?.message ?? "the client closed the connection before the end of the stream", ...placement });
+    }).catch((error: unknown) => this.#o.log(`node ${this.#o.name}: ${error instanceof Error ? error.message : String(error)}`));
+  }
+
+  async #report(done: StreamDone): Promise<void> {
+    if (this.#server === null) return;
+    await this.#server.send(done as unknown as { type: string });
+  }
+
+  async #serve(conn: Connection, request: { id: number; stream: string }): Promise<void> {
+    const serve = this.#serving.get(request.stream);
+    if (serve === undefined || serve.client !== conn.peer?.name) throw serviceError("TRANSFER_UNEXPECTED_STREAM", `Stream ${request.stream} was not offered to client "${conn.peer?.name ?? "?"}"`);
+    this.#serving.delete(request.stream);
+    const drive = this.#drives.get(serve.drive.name)?.drive ?? new DirDrive({ name: serve.drive.name, path: serve.drive.path, codecs: this.#o.codecs });
+    await conn.reply(request, { ok: true });
+    const losses: string[] = [];
+    const read = async (fromOffset: number, stopAtOffset?: number): Promise<void> => {
+      await readStreamRecords({
+        drive, streamId: idFromString(serve.stream), extents: serve.extents, fromOffset, codecs: this.#o.codecs,
+        ...(stopAtOffset === undefined ? {} : { stopAtOffset }),
+        onRecord: (record) => conn.sendRecord(Uint8Array.prototype.slice.call(record)),
+        onLoss: (loss) => losses.push(`${loss.reason} (stream bytes ${loss.fromOffset}–${loss.toOffset}, volume ${loss.label}${loss.block === null ? "" : ` block ${loss.block}`})`),
+      });
+    };
+    // Seeking: the HEAD first (it says how the stream is sealed), then from the chunk asked for.
+    if (serve.fromOffset > 0) await read(0, 1);
+    await read(serve.fromOffset);
+    await conn.send({ type: "stream.eof", stream: serve.stream, losses });
+  }
+}

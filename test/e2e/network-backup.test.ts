@@ -1,0 +1,118 @@
+/**
+ * Network backup end to end, with real processes: `reel server` (embedded node and client over
+ * loopback TLS), then a separately started node and client agent that enroll with one-time
+ * tokens. Back up, browse, restore, compare trees byte for byte with metadata.
+ */
+import assert from "node:assert/strict";
+import { appendFileSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { assertSameTree, sh, tempDir } from "./helpers.js";
+import { jsonOf, startDaemon, startServer } from "./server-helpers.js";
+
+interface SavesetJson { saveset: { id: number; level: string; status: string; files: number; bytes: number }; job: { state: string; message: string } }
+
+function makeTree(root: string): void {
+  mkdirSync(join(root, "docs", "empty"), { recursive: true });
+  mkdirSync(join(root, "src", "deep", "deeper"), { recursive: true });
+  writeFileSync(join(root, "docs", "readme.txt"), "hello\n");
+  writeFileSync(join(root, "src", "big.bin"), Buffer.alloc(3 * 1024 * 1024 + 17, 7));
+  writeFileSync(join(root, "src", "deep", "deeper", "leaf.c"), "int main() { return 0; }\n");
+  writeFileSync(join(root, Buffer.from([0x6e, 0xff, 0x2e, 0x74]).toString("latin1")), "not utf-8 name");
+  symlinkSync("docs/readme.txt", join(root, "link"));
+  sh("truncate -s 5M sparse && printf x >> sparse && ln src/deep/deeper/leaf.c hard && mkfifo fifo && chmod 4755 src/big.bin", root);
+}
+
+test("one box: full and incremental backup through the embedded node and client, browse, restore as of each saveset", async (t) => {
+  const dir = tempDir(t);
+  const server = await startServer(t, join(dir, "var"));
+  const src = join(dir, "src");
+  makeTree(src);
+
+  const full = jsonOf<SavesetJson>(await server.cli(["backup", "--task", "home", "--json", src]));
+  assert.equal(full.job.state, "done", full.job.message);
+  assert.equal(full.saveset.level, "full");
+  assert.equal(full.saveset.status, "complete");
+
+  // Browse: the directory as backed up, names as raw bytes too.
+  const top = jsonOf<Array<{ name: string; type: string; path64: string }>>(await server.cli(["ls", String(full.saveset.id), src, "--json"]));
+  assert.deepEqual(top.map((f) => f.name).sort(), ["docs", "fifo", "hard", "link", "n\\xff.t", "sparse", "src"].sort());
+
+  // Change the tree: modify, append, delete a file and a directory, add a file.
+  writeFileSync(join(src, "docs", "readme.txt"), "changed\n");
+  appendFileSync(join(src, "src", "big.bin"), "more");
+  rmSync(join(src, "src", "deep"), { recursive: true });
+  rmSync(join(src, "hard"));
+  writeFileSync(join(src, "docs", "new.txt"), "new file\n");
+  const incr = jsonOf<SavesetJson>(await server.cli(["backup", "--task", "home", "--level", "incr", "--json"]));
+  assert.equal(incr.saveset.level, "incr");
+  assert.equal(incr.saveset.status, "complete");
+  assert.ok(incr.saveset.files < full.saveset.files, `the incremental wrote ${incr.saveset.files} entries, the full ${full.saveset.files}`);
+
+  // As of the incremental: the deleted directory is gone from the browse view.
+  const after = jsonOf<Array<{ name: string }>>(await server.cli(["ls", String(incr.saveset.id), join(src, "src"), "--json"]));
+  assert.deepEqual(after.map((f) => f.name), ["big.bin"]);
+
+  // Restore as of the incremental (full, then incr, deletions applied): equals the changed tree.
+  const target = join(dir, "restore-incr");
+  const restored = await server.cli(["restore", String(incr.saveset.id), "--target", target]);
+  assert.equal(restored.status, 0, restored.stderr);
+  assertSameTree(src, join(target, src), { root: false });
+
+  // One file from the full, by seeking.
+  const one = join(dir, "restore-one");
+  const single = await server.cli(["restore", String(full.saveset.id), "--target", one, join(src, "src", "deep", "deeper", "leaf.c")]);
+  assert.equal(single.status, 0, single.stderr);
+  assert.equal(sh(`cat '${join(one, src, "src", "deep", "deeper", "leaf.c")}'`), "int main() { return 0; }\n");
+  assert.equal(existsSync(join(one, src, "docs")), false);
+});
+
+test("a separate node and client enroll with one-time tokens and back up over mutual TLS", async (t) => {
+  const dir = tempDir(t);
+  const server = await startServer(t, join(dir, "var"), ["--no-embedded"]);
+  // The default drive belongs to node "local": enroll a node process under that name.
+  const nodeToken = jsonOf<{ token: string }>(await server.cli(["token", "create", "--for", "node", "--name", "local", "--json"])).token;
+  await startDaemon(t, ["node", "--server", server.url, "--enroll", nodeToken, "--data", join(dir, "node")], /running/);
+  const clientToken = jsonOf<{ token: string }>(await server.cli(["token", "create", "--for", "client", "--name", "far", "--json"])).token;
+  await startDaemon(t, ["client", "--server", server.url, "--enroll", clientToken, "--data", join(dir, "client")], /running/);
+  // A token works once.
+  const again = await startDaemon(t, ["client", "--server", server.url, "--enroll", clientToken, "--data", join(dir, "client2")], /running/).then(() => null, (error: Error) => error);
+  assert.match(String(again?.message), /unknown, used or expired/);
+
+  const src = join(dir, "src");
+  makeTree(src);
+  const full = jsonOf<SavesetJson>(await server.cli(["backup", "--task", "far-home", "--client", "far", "--json", src]));
+  assert.equal(full.job.state, "done", full.job.message);
+  const target = join(dir, "restore");
+  const restored = await server.cli(["restore", String(full.saveset.id), "--target", target]);
+  assert.equal(restored.status, 0, restored.stderr);
+  assertSameTree(src, join(target, src), { root: false });
+  const clients = jsonOf<Array<{ name: string; connected: boolean }>>(await server.cli(["clients", "--json"]));
+  assert.deepEqual(clients.filter((c) => c.connected).map((c) => c.name), ["far"]);
+});
+
+test("the API: health without a token, 401 without one elsewhere, 403 for a viewer starting a job, 400 naming the field", async (t) => {
+  const dir = tempDir(t);
+  const server = await startServer(t, join(dir, "var"));
+  assert.equal((await server.api("GET", "/health", undefined, null)).status, 200);
+  const doc = await server.api<{ openapi: string; paths: Record<string, unknown> }>("GET", "/openapi.json", undefined, null);
+  assert.equal(doc.body.openapi, "3.1.0");
+  assert.ok("/api/v1/backups" in doc.body.paths);
+  const anonymous = await server.api<{ error: { code: string } }>("GET", "/jobs", undefined, null);
+  assert.equal(anonymous.status, 401);
+  assert.equal(anonymous.body.error.code, "API_UNAUTHORIZED");
+  assert.equal((await server.api("GET", "/jobs", undefined, "reel_wrong")).status, 401);
+  const viewer = jsonOf<{ token: string }>(await server.cli(["token", "create", "--for", "api", "--role", "viewer", "--json"])).token;
+  assert.equal((await server.api("GET", "/savesets", undefined, viewer)).status, 200);
+  const forbidden = await server.api<{ error: { code: string } }>("POST", "/backups", { task: "x" }, viewer);
+  assert.equal(forbidden.status, 403);
+  assert.equal(forbidden.body.error.code, "API_FORBIDDEN");
+  const bad = await server.api<{ error: { code: string; message: string } }>("POST", "/backups", { task: 5 });
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.error.message, /task/);
+  const unknownField = await server.api<{ error: { message: string } }>("POST", "/backups", { task: "x", colour: "red" });
+  assert.equal(unknownField.status, 400);
+  const cli = await server.cli(["backup", "--task", "nothing-here"]);
+  assert.equal(cli.status, 2);
+  assert.match(cli.stderr, /No task "nothing-here"/);
+});
