@@ -3,13 +3,16 @@ import type { Checksum } from "./codecs.js";
 import { encodeLabel, type MediumLabel } from "./label.js";
 import { RecordType } from "./record.js";
 
-export interface BlockPackerOptions {
+/** Where a block goes: the medium it is written to and its number there. */
+export interface BlockPlace {
   mediumId: Uint8Array;
+  blockNumber: number;
+}
+
+interface BlockPackerCommonOptions {
   streamId: Uint8Array;
   blockSize: number;
   checksum: Checksum;
-  /** Gives the number of the next block written to the medium (shared by every stream on it). */
-  nextBlockNumber: () => number;
   /** Takes a finished block (ownership passes to the callee). */
   emit: (block: Uint8Array) => void;
   /** Stream offset of the first record appended (non-zero when a stream continues on a new medium). */
@@ -18,11 +21,21 @@ export interface BlockPackerOptions {
 }
 
 /**
+ * Options of a packer. Either one medium (`mediumId`, and `nextBlockNumber`, which gives the
+ * number of the next block written to it, shared by every stream on it), or `place`, asked for
+ * the medium and number of each block as it is sealed: a writer whose streams span media
+ * switches to the next medium between two blocks of a stream.
+ */
+export type BlockPackerOptions = BlockPackerCommonOptions &
+  ({ mediumId: Uint8Array; nextBlockNumber: () => number; place?: undefined } | { place: () => BlockPlace });
+
+/**
  * Packs the records of one stream into blocks (format.md §3.2). A multiplexing writer keeps one
  * packer per stream and lets them share `nextBlockNumber` and `emit`.
  */
 export class BlockPacker {
   readonly #o: BlockPackerOptions;
+  readonly #place: () => BlockPlace;
   readonly #allocate: (size: number) => Uint8Array;
   readonly #capacity: number;
   #block: Uint8Array | null = null;
@@ -33,6 +46,12 @@ export class BlockPacker {
 
   constructor(options: BlockPackerOptions) {
     this.#o = options;
+    if (options.place !== undefined) {
+      this.#place = options.place;
+    } else {
+      const { mediumId, nextBlockNumber } = options;
+      this.#place = () => ({ mediumId, blockNumber: nextBlockNumber() });
+    }
     this.#allocate = options.allocate ?? ((size) => new Uint8Array(size));
     this.#capacity = options.blockSize - BLOCK_HEADER_SIZE;
     this.#streamOffset = options.streamOffset ?? 0;
@@ -47,6 +66,21 @@ export class BlockPacker {
   /** Bytes waiting in the open, unfinished block. */
   get pendingBytes(): number {
     return this.#used;
+  }
+
+  /**
+   * How many blocks append(record) would seal now: the full blocks it leaves behind, and the
+   * trailer's block (a multiplexer makes room for them on its media first).
+   */
+  blocksSealedBy(record: Uint8Array): number {
+    if (record.length === 0) return 0;
+    const full = Math.ceil((this.#used + record.length) / this.#capacity) - 1;
+    return full + (record[0] === RecordType.trailer ? 1 : 0);
+  }
+
+  /** How many blocks flush() or finish() would seal now (0 or 1). */
+  get blocksSealedByFlush(): number {
+    return this.#block !== null && this.#used > 0 ? 1 : 0;
   }
 
   /**
@@ -80,13 +114,14 @@ export class BlockPacker {
 
   #seal(flags: number): void {
     const block = this.#block!;
+    const place = this.#place();
     sealBlock(
       block,
       {
         kind: BlockKind.stream,
         payloadLength: this.#used,
-        mediumId: this.#o.mediumId,
-        blockNumber: this.#o.nextBlockNumber(),
+        mediumId: place.mediumId,
+        blockNumber: place.blockNumber,
         streamId: this.#o.streamId,
         streamOffset: this.#blockStreamOffset,
         firstRecordOffset: this.#firstRecordOffset,

@@ -1,0 +1,181 @@
+import { BlockPacker, type BlockPlace, type Codecs, idToString, RecordType } from "../format/index.js";
+import { mediaError } from "./errors.js";
+import { PlacementBuilder, type StreamPlacement } from "./placement.js";
+import { checkRecord } from "./record-check.js";
+import type { PlannedVolume } from "./volume-output.js";
+
+/** One stream's writer on a media agent. */
+export interface StreamWriter {
+  /**
+   * One sealed record (the sender's bytes, left unchanged until the promise settles). Await the
+   * returned promise: it is pending while the agent is over its high-water mark (backpressure).
+   * Throws MEDIA_BAD_RECORD for a record that is not whole, fails its checksum or is out of
+   * sequence (the stream stays open), MEDIA_STREAM_CLOSED after end() or abort().
+   */
+  write(record: Uint8Array): Promise<void>;
+  /** The stream ended with its trailer: flush its last block, return where it lies (MEDIA_NO_TRAILER without one). */
+  end(): Promise<StreamPlacement>;
+  /** The sender failed: flush what was received (no trailer), return where it lies. */
+  abort(): Promise<StreamPlacement>;
+}
+
+/** What a stream needs of its media agent. */
+export interface StreamHost {
+  readonly codecs: Codecs;
+  readonly blockSize: number;
+  /** Throws if the agent is closed or failed. */
+  checkOpen(): void;
+  /** True when `blocks` more blocks have a place on planned volumes. */
+  hasRoom(blocks: number): boolean;
+  /** Plans one more volume (asks for it); resolves when it is planned. */
+  planVolume(): Promise<void>;
+  /** The place of the next block (a volume planned with room). */
+  place(): { volume: PlannedVolume; blockNumber: number };
+  allocate(): Uint8Array;
+  /** Takes a sealed block. */
+  emit(volume: PlannedVolume, block: Uint8Array): void;
+  /** Resolves when writers may go on (backpressure). */
+  whenRoom(): Promise<void>;
+  /** Writes out and syncs every block emitted so far. */
+  drain(): Promise<void>;
+  /** The stream ended or was aborted: the agent need not keep it. */
+  forget(stream: AgentStream): void;
+}
+
+/**
+ * The writer of one stream: checks each record, packs it into blocks placed on the agent's
+ * volumes, and records where they went.
+ *
+ * Invariants: 1. operations run one at a time in call order (`#tail`), so the packer's state
+ * when a record is checked is the state it is packed in; 2. room for the blocks that packing a
+ * record seals is found (planning volumes if needed) and used in one synchronous step, so that
+ * no other stream takes it in between.
+ */
+export class AgentStream implements StreamWriter {
+  readonly streamId: Uint8Array;
+  readonly #host: StreamHost;
+  readonly #packer: BlockPacker;
+  readonly #placement = new PlacementBuilder();
+  #placed: { volume: PlannedVolume; blockNumber: number } | null = null;
+  #sequence = 0;
+  #hasTrailer = false;
+  #state: "open" | "ended" | "aborted" | "flushed" = "open";
+  #tail: Promise<void> | null = null;
+
+  constructor(streamId: Uint8Array, host: StreamHost) {
+    this.streamId = streamId;
+    this.#host = host;
+    this.#packer = new BlockPacker({
+      streamId,
+      blockSize: host.blockSize,
+      checksum: host.codecs.checksum,
+      place: () => this.#place(),
+      emit: (block) => this.#emit(block),
+      allocate: () => host.allocate(),
+    });
+  }
+
+  get isOpen(): boolean {
+    return this.#state === "open";
+  }
+
+  #place(): BlockPlace {
+    this.#placed = this.#host.place();
+    return { mediumId: this.#placed.volume.mediumId, blockNumber: this.#placed.blockNumber };
+  }
+
+  #emit(block: Uint8Array): void {
+    const { volume, blockNumber } = this.#placed!;
+    // format.md §3.1: payload length at offset 12.
+    const payloadLength = block[12]! | (block[13]! << 8) | (block[14]! << 16) | (block[15]! << 24);
+    this.#placement.add(volume.label, blockNumber, payloadLength >>> 0);
+    this.#host.emit(volume, block);
+  }
+
+  write(record: Uint8Array): Promise<void> {
+    if (this.#tail !== null) return this.#enqueue(() => this.#write(record));
+    try {
+      // The usual case: checked and packed at once, with no promise in between.
+      if (this.#tryWrite(record)) return this.#host.whenRoom();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return this.#enqueue(() => this.#write(record));
+  }
+
+  async #write(record: Uint8Array): Promise<void> {
+    while (!this.#tryWrite(record)) await this.#host.planVolume();
+    await this.#host.whenRoom();
+  }
+
+  /** Checks and packs `record` if its blocks have room; false when a volume must be planned first. */
+  #tryWrite(record: Uint8Array): boolean {
+    this.#checkWritable();
+    const header = checkRecord(record, { streamId: this.streamId, sequence: this.#sequence, codecs: this.#host.codecs });
+    if (!this.#host.hasRoom(this.#packer.blocksSealedBy(record))) return false;
+    this.#packer.append(record);
+    this.#sequence++;
+    if (header.type === RecordType.trailer) this.#hasTrailer = true;
+    return true;
+  }
+
+  #checkWritable(): void {
+    if (this.#state === "ended" || this.#state === "aborted" || this.#hasTrailer) {
+      throw mediaError("MEDIA_STREAM_CLOSED", `Cannot write to stream ${idToString(this.streamId)}: it has ${this.#hasTrailer ? "its trailer" : "ended"}`, {
+        streamId: idToString(this.streamId),
+      });
+    }
+    this.#host.checkOpen();
+  }
+
+  #enqueue<T>(operation: () => Promise<T>): Promise<T> {
+    const run = (this.#tail ?? Promise.resolve()).then(operation);
+    const tail: Promise<void> = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#tail = tail;
+    void tail.then(() => {
+      if (this.#tail === tail) this.#tail = null;
+    });
+    return run;
+  }
+
+  end(): Promise<StreamPlacement> {
+    return this.#enqueue(async () => {
+      if (this.#state === "open" || this.#state === "flushed") {
+        if (!this.#hasTrailer) {
+          throw mediaError("MEDIA_NO_TRAILER", `Cannot end stream ${idToString(this.streamId)}: no trailer was written (abort it instead)`, { streamId: idToString(this.streamId) });
+        }
+        await this.#finish("ended");
+      }
+      return this.#placement.placement(this.#hasTrailer);
+    });
+  }
+
+  abort(): Promise<StreamPlacement> {
+    return this.#enqueue(async () => {
+      if (this.#state === "open" || this.#state === "flushed") await this.#finish("aborted");
+      return this.#placement.placement(this.#hasTrailer);
+    });
+  }
+
+  async #finish(state: "ended" | "aborted"): Promise<void> {
+    if (this.#state === "open") await this.flushForClose();
+    this.#state = state;
+    this.#host.forget(this);
+    await this.#host.drain();
+  }
+
+  /** Packs the open block out (the agent closes, or the stream ends); no more writes are taken. */
+  async flushForClose(): Promise<void> {
+    while (!this.#host.hasRoom(this.#packer.blocksSealedByFlush)) await this.#host.planVolume();
+    this.#packer.finish();
+    this.#state = "flushed";
+  }
+
+  /** Resolves when the operations called so far have settled. */
+  async settled(): Promise<void> {
+    while (this.#tail !== null) await this.#tail;
+  }
+}

@@ -1,0 +1,90 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { BugError } from "../errors/index.js";
+import { type Codecs, isValidBlockSize, makeLabelBlock } from "../format/index.js";
+import type { CreateVolumeOptions, Drive, VolumeReader, VolumeWriter } from "./drive.js";
+import { DirVolumeReader } from "./dir-volume-reader.js";
+import { DirVolumeWriter, writeFailure } from "./dir-volume-writer.js";
+import { errnoCode, mediaError, reasonOf } from "./errors.js";
+import { openFile } from "./file-io.js";
+
+/** The program that writes labels (format.md §3.3 `writer`). */
+export const LABEL_WRITER = "reel 0.1.0";
+
+/** Labels that are safe as file names: no separators, no dot files, no `..`. */
+const LABEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** Checks what every drive needs of a new volume; returns its capacity in blocks. */
+export function checkNewVolume(drive: string, o: CreateVolumeOptions): number {
+  if (!isValidBlockSize(o.blockSize)) {
+    throw mediaError("MEDIA_BAD_BLOCK_SIZE", `Cannot create volume "${o.label}" on drive "${drive}": block size ${o.blockSize} is not a multiple of 4096 from 4096 to 16 MiB`, { blockSize: o.blockSize });
+  }
+  if (o.mediumId.length !== 16) throw new BugError(`volume "${o.label}" on drive "${drive}": a medium id of ${o.mediumId.length} bytes, not 16`);
+  const capacityBlocks = Math.floor(o.capacityBytes / o.blockSize);
+  if (capacityBlocks < 2) {
+    throw mediaError("MEDIA_VOLUME_TOO_SMALL", `Cannot create volume "${o.label}" on drive "${drive}": ${o.capacityBytes} bytes do not hold a label and one block of ${o.blockSize} bytes`, {
+      capacityBytes: o.capacityBytes, blockSize: o.blockSize,
+    });
+  }
+  return capacityBlocks;
+}
+
+/**
+ * The `dir` drive (DESIGN §5): each volume is a file `<path>/<label>.reel` of at most its
+ * capacity. Volumes are created exclusively, never overwritten.
+ */
+export class DirDrive implements Drive {
+  readonly name: string;
+  readonly path: string;
+  readonly #codecs: Codecs;
+
+  constructor(o: { name: string; path: string; codecs: Codecs }) {
+    this.name = o.name;
+    this.path = o.path;
+    this.#codecs = o.codecs;
+  }
+
+  /** The file of the volume labelled `label`; throws MEDIA_BAD_LABEL if it cannot be a file name. */
+  volumePath(label: string): string {
+    if (!LABEL_PATTERN.test(label)) {
+      throw mediaError("MEDIA_BAD_LABEL", `Cannot use volume label "${label}" on drive "${this.name}": use letters, digits, ".", "_" and "-" (at most 128), starting with a letter or digit`, { label });
+    }
+    return join(this.path, `${label}.reel`);
+  }
+
+  async createVolume(o: CreateVolumeOptions): Promise<VolumeWriter> {
+    const path = this.volumePath(o.label);
+    const capacityBlocks = checkNewVolume(this.name, o);
+    let fd: number;
+    try {
+      await mkdir(this.path, { recursive: true });
+      fd = await openFile(path, "wx");
+    } catch (error) {
+      if (errnoCode(error) === "EEXIST") {
+        throw mediaError("MEDIA_VOLUME_EXISTS", `Cannot create volume "${o.label}" on drive "${this.name}": ${path} already exists (volumes are never overwritten)`, { label: o.label, path }, error);
+      }
+      throw writeFailure(`volume "${o.label}" (${path})`, error);
+    }
+    const writer = new DirVolumeWriter({ fd, path, directory: this.path, label: o.label, blockSize: o.blockSize, capacityBlocks });
+    const label = { label: o.label, pool: o.pool, createdAt: o.createdAt.toISOString(), writer: LABEL_WRITER };
+    try {
+      await writer.write([makeLabelBlock({ mediumId: o.mediumId, blockSize: o.blockSize, label, checksum: this.#codecs.checksum })]);
+    } catch (error) {
+      await writer.close().catch(() => undefined);
+      throw error;
+    }
+    return writer;
+  }
+
+  async openVolume(label: string): Promise<VolumeReader> {
+    const path = this.volumePath(label);
+    let fd: number;
+    try {
+      fd = await openFile(path, "r");
+    } catch (error) {
+      if (errnoCode(error) === "ENOENT") throw mediaError("MEDIA_VOLUME_NOT_FOUND", `Cannot open volume "${label}" on drive "${this.name}": ${path} does not exist`, { label, path }, error);
+      throw mediaError("MEDIA_READ_FAILED", `Cannot open volume "${label}" on drive "${this.name}" (${path}): ${reasonOf(error)}`, { label, path }, error);
+    }
+    return DirVolumeReader.open({ fd, path, label, checksum: this.#codecs.checksum });
+  }
+}

@@ -1,0 +1,40 @@
+import { ReelError } from "../errors/index.js";
+
+/** Error codes of the media component (docs/errors.md). */
+export type MediaErrorCode =
+  | "MEDIA_BAD_RECORD"
+  | "MEDIA_BAD_LABEL"
+  | "MEDIA_BAD_BLOCK_SIZE"
+  | "MEDIA_VOLUME_EXISTS"
+  | "MEDIA_VOLUME_NOT_FOUND"
+  | "MEDIA_VOLUME_TOO_SMALL"
+  | "MEDIA_NOT_A_VOLUME"
+  | "MEDIA_END_OF_MEDIUM"
+  | "MEDIA_NO_SPACE"
+  | "MEDIA_WRITE_FAILED"
+  | "MEDIA_READ_FAILED"
+  | "MEDIA_NO_VOLUME"
+  | "MEDIA_AGENT_CLOSED"
+  | "MEDIA_STREAM_EXISTS"
+  | "MEDIA_STREAM_CLOSED"
+  | "MEDIA_NO_TRAILER";
+
+/** Builds a media error. */
+export function mediaError(code: MediaErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown): ReelError<MediaErrorCode> {
+  return new ReelError(code, message, { details, cause });
+}
+
+/** The errno code of a Node error, if any. */
+export function errnoCode(error: unknown): string | undefined {
+  return typeof error === "object" && error !== null && "code" in error && typeof error.code === "string" ? error.code : undefined;
+}
+
+/** A short reason for a system error: "ENOENT: no such file or directory". */
+export function reasonOf(error: unknown): string {
+  if (error instanceof Error) {
+    const code = errnoCode(error);
+    const message = error.message.replace(/^[A-Z]+: /, "").replace(/, \w+ '.*'$/s, "");
+    return code !== undefined ? `${code}: ${message}` : message;
+  }
+  return String(error);
+}

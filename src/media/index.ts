@@ -1,0 +1,16 @@
+/**
+ * @module media
+ * Drives, volumes and media agents (DESIGN §5, format.md §3): the `dir` drive, the backup media
+ * agent that multiplexes streams into blocks on volumes and spans them, and the readers that
+ * take a stream back from its blocks or check a whole volume. Imports ../format and ../errors;
+ * codecs (CRC-32C) come in from the caller.
+ */
+export { AgentStream, type StreamWriter } from "./agent-stream.js";
+export { DirDrive, LABEL_WRITER } from "./dir-drive.js";
+export type { CreateVolumeOptions, Drive, VolumeReader, VolumeWriter } from "./drive.js";
+export type { MediaErrorCode } from "./errors.js";
+export { MediaAgent, type MediaAgentOptions, type NewVolume } from "./media-agent.js";
+export type { StreamExtent, StreamPlacement } from "./placement.js";
+export { readStreamRecords, type ReadStreamOptions, type ReadStreamResult, type StreamReadLoss } from "./read-stream-records.js";
+export { scanVolume, type ScanVolumeResult, type VolumeBlockInfo } from "./scan-volume.js";
+export type { VolumeEvent } from "./volume-output.js";

@@ -1,0 +1,222 @@
+import { isReelError } from "../errors/index.js";
+import { BLOCK_FLAG_END_OF_STREAM, BLOCK_HEADER_SIZE, BlockKind, bytesEqual, type Codecs, openBlock, RecordAssembler, type RecordHeader, RecordType } from "../format/index.js";
+import type { Drive, VolumeReader } from "./drive.js";
+import type { StreamExtent } from "./placement.js";
+import { RecordBuffers } from "./record-buffers.js";
+
+/** Bytes per read from a volume. */
+const READ_BYTES = 4 * 1024 * 1024;
+
+export interface StreamReadLoss {
+  /** Stream offset from which records were lost. */
+  fromOffset: number;
+  /** Stream offset where reading is good again (or the end seen). */
+  toOffset: number;
+  reason: string;
+  /** The volume where the loss was found, and the damaged block that caused it if one did. */
+  label: string;
+  block: number | null;
+}
+
+export interface ReadStreamOptions {
+  drive: Drive;
+  streamId: Uint8Array;
+  /** Where the stream lies, in stream order (runs of its blocks; coarser runs work too: other streams' blocks are skipped). */
+  extents: StreamExtent[];
+  /** Start at the record that begins at this stream offset (e.g. a chunk found in the file index); 0: the whole stream. */
+  fromOffset?: number;
+  codecs: Codecs;
+  /** Each record in order; awaited (backpressure). The record is only valid during the call unless copied. */
+  onRecord: (record: Uint8Array, header: RecordHeader, streamOffset: number) => void | Promise<void>;
+  onLoss: (loss: StreamReadLoss) => void;
+  /** Stop after the record that ends at or beyond this stream offset (single-file restores). */
+  stopAtOffset?: number;
+}
+
+export interface ReadStreamResult {
+  blocksRead: number;
+  damagedBlocks: { label: string; block: number }[];
+  /** True when the TRAILER was read (the stream is complete as far as it was read). */
+  isComplete: boolean;
+  /** Stream offset after the last byte taken. */
+  endOffset: number;
+}
+
+type AssemblerEvent = { record: Uint8Array; header: RecordHeader; streamOffset: number } | { loss: { fromOffset: number; toOffset: number; reason: string } };
+
+interface Damage {
+  label: string;
+  block: number;
+  reason: string;
+}
+
+/**
+ * Reads one stream back as checked records, in order, from the blocks its extents name
+ * (format.md §3.4): large reads, blocks of other streams skipped by their header, damaged
+ * blocks reported and read past (the reader resynchronises at the next record start).
+ * Throws FORMAT_UNSUPPORTED_VERSION for a block of a newer format.
+ */
+export async function readStreamRecords(o: ReadStreamOptions): Promise<ReadStreamResult> {
+  return new StreamRecordReader(o).read();
+}
+
+/**
+ * One read of a stream. Invariants: 1. the assembler is fed only bytes at or after `#from`,
+ * starting exactly at `#from` (a record start), so no record before it is decoded or reported;
+ * 2. its events are gathered during a synchronous push and handed out afterwards, awaiting
+ * onRecord; records assembled across blocks live in `#buffers` until handed out.
+ */
+class StreamRecordReader {
+  readonly #o: ReadStreamOptions;
+  readonly #from: number;
+  readonly #buffers = new RecordBuffers();
+  readonly #assembler: RecordAssembler;
+  #events: AssemblerEvent[] = [];
+  #damage: Damage | null = null;
+  #blocksRead = 0;
+  readonly #damagedBlocks: { label: string; block: number }[] = [];
+  #isStopped = false;
+  #isComplete = false;
+  #volume: VolumeReader | null = null;
+  #label = "";
+
+  constructor(o: ReadStreamOptions) {
+    this.#o = o;
+    this.#from = o.fromOffset ?? 0;
+    this.#assembler = new RecordAssembler(
+      {
+        record: (record, header, streamOffset) => this.#events.push({ record, header, streamOffset }),
+        loss: (loss) => this.#events.push({ loss }),
+      },
+      o.codecs,
+      { streamOffset: this.#from, atRecordStart: true, trustBlocks: true, allocate: (size) => this.#buffers.take(size) },
+    );
+  }
+
+  async read(): Promise<ReadStreamResult> {
+    try {
+      const first = startExtent(this.#o.extents, this.#from);
+      for (let i = first; i < this.#o.extents.length && !this.#isStopped; i++) await this.#readExtent(this.#o.extents[i]!, i === first);
+      if (!this.#isStopped) await this.#end();
+    } finally {
+      await this.#volume?.close();
+    }
+    return { blocksRead: this.#blocksRead, damagedBlocks: this.#damagedBlocks, isComplete: this.#isComplete, endOffset: this.#assembler.streamOffset };
+  }
+
+  async #readExtent(extent: StreamExtent, isFirst: boolean): Promise<void> {
+    const volume = await this.#open(extent.label);
+    if (volume === null) return;
+    const end = extent.firstBlock + extent.blockCount;
+    let at = isFirst ? await this.#seek(volume, extent) : extent.firstBlock;
+    const perRead = Math.max(1, Math.floor(READ_BYTES / volume.blockSize));
+    while (at < end && !this.#isStopped) {
+      const count = Math.min(perRead, end - at);
+      let blocks: Uint8Array[];
+      try {
+        blocks = await volume.readBlocks(at, count);
+      } catch (error) {
+        if (!isReelError(error, "MEDIA_READ_FAILED")) throw error;
+        for (let i = 0; i < count; i++) this.#damaged(extent.label, at + i, error.message);
+        at += count;
+        continue;
+      }
+      this.#blocksRead += blocks.length;
+      for (let i = 0; i < blocks.length && !this.#isStopped; i++) await this.#take(blocks[i]!, extent.label, at + i);
+      if (blocks.length < count) {
+        // The volume ends before the extent does: the rest of the extent is lost.
+        this.#damage ??= { label: extent.label, block: at + blocks.length, reason: `volume "${extent.label}" ends at block ${volume.blockCount}` };
+        return;
+      }
+      at += count;
+    }
+  }
+
+  /**
+   * The block to start an extent at: for a seek, the block that should hold `#from` if the
+   * stream's blocks before it are full (checked by reading its header), else the first.
+   */
+  async #seek(volume: VolumeReader, extent: StreamExtent): Promise<number> {
+    if (this.#from <= extent.streamOffset) return extent.firstBlock;
+    const guess = Math.min(extent.firstBlock + extent.blockCount - 1, extent.firstBlock + Math.floor((this.#from - extent.streamOffset) / (volume.blockSize - BLOCK_HEADER_SIZE)));
+    if (guess === extent.firstBlock) return guess;
+    const [block] = await volume.readBlocks(guess, 1).catch(() => []);
+    if (block === undefined) return extent.firstBlock;
+    this.#blocksRead++;
+    const check = openBlock(block, this.#o.codecs.checksum);
+    const isGood = check.ok && check.header.kind === BlockKind.stream && bytesEqual(check.header.streamId, this.#o.streamId) && check.header.streamOffset <= this.#from;
+    return isGood ? guess : extent.firstBlock;
+  }
+
+  async #open(label: string): Promise<VolumeReader | null> {
+    if (this.#volume !== null && this.#label === label) return this.#volume;
+    await this.#volume?.close();
+    this.#volume = null;
+    this.#label = label;
+    try {
+      this.#volume = await this.#o.drive.openVolume(label);
+    } catch (error) {
+      if (!isReelError(error) || !error.code.startsWith("MEDIA_")) throw error;
+      if (this.#damage === null) this.#damage = { label, block: -1, reason: error.message };
+      return null;
+    }
+    return this.#volume;
+  }
+
+  #damaged(label: string, block: number, reason: string): void {
+    this.#damagedBlocks.push({ label, block });
+    this.#damage ??= { label, block, reason };
+  }
+
+  async #take(block: Uint8Array, label: string, number: number): Promise<void> {
+    const check = openBlock(block, this.#o.codecs.checksum);
+    if (!check.ok) {
+      this.#damaged(label, number, `block ${number} of volume "${label}" is damaged (${check.message})`);
+      return;
+    }
+    const { header, payload } = check;
+    if (header.kind !== BlockKind.stream || !bytesEqual(header.streamId, this.#o.streamId)) return;
+    const start = header.streamOffset;
+    if (start + payload.length <= this.#from) return;
+    if (start < this.#from) this.#assembler.push({ streamOffset: this.#from, payload: payload.subarray(this.#from - start), firstRecordOffset: 0 });
+    else this.#assembler.push({ streamOffset: start, payload, firstRecordOffset: header.firstRecordOffset });
+    await this.#dispatch(label);
+    if ((header.flags & BLOCK_FLAG_END_OF_STREAM) !== 0) this.#isStopped = true;
+  }
+
+  /** Hands out what the assembler found, in order; losses name the damage that caused them. */
+  async #dispatch(label: string): Promise<void> {
+    const events = this.#events;
+    this.#events = [];
+    const damage = this.#damage;
+    this.#damage = null;
+    for (const event of events) {
+      if ("loss" in event) {
+        const reason = damage === null ? event.loss.reason : `${damage.reason}: ${event.loss.reason}`;
+        this.#o.onLoss({ ...event.loss, reason, label: damage?.label ?? label, block: damage === null || damage.block < 0 ? null : damage.block });
+        continue;
+      }
+      const { record, header, streamOffset } = event;
+      if (!this.#isStopped) {
+        await this.#o.onRecord(record, header, streamOffset);
+        if (header.type === RecordType.trailer) this.#isComplete = this.#isStopped = true;
+        if (this.#o.stopAtOffset !== undefined && streamOffset + record.length >= this.#o.stopAtOffset) this.#isStopped = true;
+      }
+      this.#buffers.give(record);
+    }
+  }
+
+  /** The extents are read: damage after the last intact block, or a record cut off, is a loss. */
+  async #end(): Promise<void> {
+    if (this.#damage !== null) this.#assembler.markGap("no intact block of the stream follows");
+    this.#assembler.end();
+    await this.#dispatch(this.#damage?.label ?? this.#label);
+  }
+}
+
+/** The extent holding stream offset `from` (the last that starts at or before it). */
+function startExtent(extents: StreamExtent[], from: number): number {
+  let found = 0;
+  for (let i = 0; i < extents.length; i++) if (extents[i]!.streamOffset <= from) found = i;
+  return found;
+}
