@@ -184,13 +184,16 @@ class StreamRecordReader {
     if ((header.flags & BLOCK_FLAG_END_OF_STREAM) !== 0) this.#isStopped = true;
   }
 
-  /** Hands out what the assembler found, in order; losses name the damage that caused them. */
+  /**
+   * Hands out what the assembler found, in order. A loss names the damage seen since the last
+   * record (the loss is reported only where the stream resynchronises, maybe blocks later).
+   */
   async #dispatch(label: string): Promise<void> {
     const events = this.#events;
     this.#events = [];
-    const damage = this.#damage;
-    this.#damage = null;
     for (const event of events) {
+      const damage = this.#damage;
+      this.#damage = null;
       if ("loss" in event) {
         const reason = damage === null ? event.loss.reason : `${damage.reason}: ${event.loss.reason}`;
         this.#o.onLoss({ ...event.loss, reason, label: damage?.label ?? label, block: damage === null || damage.block < 0 ? null : damage.block });
@@ -210,7 +213,7 @@ class StreamRecordReader {
   async #end(): Promise<void> {
     if (this.#damage !== null) this.#assembler.markGap("no intact block of the stream follows");
     this.#assembler.end();
-    await this.#dispatch(this.#damage?.label ?? this.#label);
+    await this.#dispatch(this.#label);
   }
 }
 
