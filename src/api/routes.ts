@@ -32,7 +32,7 @@ export const routes: readonly Route[] = [
   { method: "GET", path: "/media", operationId: "listMedia", summary: "Media (volumes)", role: "viewer", response: ["Medium"] },
   { method: "GET", path: "/tasks", operationId: "listTasks", summary: "Backup tasks", role: "viewer", response: ["Task"] },
   { method: "POST", path: "/tasks", operationId: "putTask", summary: "Create or change a backup task", role: "operator", body: "TaskRequest", response: "Task", status: 201 },
-  { method: "GET", path: "/jobs", operationId: "listJobs", summary: "Jobs, newest first", role: "viewer", query: { limit: { type: "integer", minimum: 1, maximum: 10000 } }, response: ["Job"] },
+  { method: "GET", path: "/jobs", operationId: "listJobs", summary: "Jobs, newest first", role: "viewer", query: { limit: { type: "string", pattern: "^[1-9][0-9]{0,3}$" } }, response: ["Job"] },
   { method: `GET`, path: `/jobs/:${id}`, operationId: "getJob", summary: "One job", role: "viewer", response: "Job" },
   { method: "GET", path: "/events", operationId: "events", summary: "Live job events (text/event-stream): every change of state and progress", role: "viewer", response: "event-stream" },
   { method: "POST", path: "/backups", operationId: "startBackup", summary: "Start a backup of a task now (creates the task when paths are given and it does not exist)", role: "operator", body: "BackupRequest", response: "Job", status: 202 },

@@ -83,7 +83,7 @@ function handlers(o: HttpOptions): Record<string, Handler> {
       const body = request.body as TaskRequest;
       return taskView(jobs.putTask({ name: body.name, client: body.client, paths: body.paths, excludes: body.excludes ?? [], pool: body.pool ?? "default" }));
     },
-    listJobs: (request) => catalog.listJobs({ limit: (request.query as { limit?: number }).limit ?? 100 }).map(jobView),
+    listJobs: (request) => catalog.listJobs({ limit: Number((request.query as { limit?: string }).limit ?? 100) }).map(jobView),
     getJob: (request) => jobView(found(catalog.getJob(param(request, "id")), "such job")),
     startBackup: async (request, reply) => {
       const body = request.body as BackupRequest;
@@ -136,7 +136,7 @@ function authenticate(catalog: Catalog, route: Route, request: FastifyRequest): 
 
 /** Builds the fastify app; `listen` is the caller's. */
 export function buildHttp(o: HttpOptions): FastifyInstance {
-  const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false, allErrors: false } }, bodyLimit: 4 * 1024 * 1024 });
+  const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: false } }, bodyLimit: 4 * 1024 * 1024 });
   const table = handlers(o);
   app.setErrorHandler((error: unknown, _request, reply) => {
     const validation = error as { validation?: unknown; validationContext?: string; message?: string; statusCode?: number };
