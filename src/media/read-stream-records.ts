@@ -1,11 +1,8 @@
-import { isReelError } from "../errors/index.js";
-import { BLOCK_FLAG_END_OF_STREAM, BLOCK_HEADER_SIZE, BlockKind, bytesEqual, type Codecs, openBlock, RecordAssembler, type RecordHeader, RecordType } from "../format/index.js";
-import type { Drive, VolumeReader } from "./drive.js";
+import { BLOCK_FLAG_END_OF_STREAM, BlockKind, bytesEqual, type Codecs, openBlock, RecordAssembler, type RecordHeader, RecordType } from "../format/index.js";
+import { type BlockRun, blockRuns } from "./block-runs.js";
+import type { Drive } from "./drive.js";
 import type { StreamExtent } from "./placement.js";
 import { RecordBuffers } from "./record-buffers.js";
-
-/** Bytes per read from a volume. */
-const READ_BYTES = 4 * 1024 * 1024;
 
 export interface StreamReadLoss {
   /** Stream offset from which records were lost. */
@@ -77,7 +74,7 @@ class StreamRecordReader {
   readonly #damagedBlocks: { label: string; block: number }[] = [];
   #isStopped = false;
   #isComplete = false;
-  #volume: VolumeReader | null = null;
+  /** The volume of the last run taken. */
   #label = "";
 
   constructor(o: ReadStreamOptions) {
@@ -94,73 +91,27 @@ class StreamRecordReader {
   }
 
   async read(): Promise<ReadStreamResult> {
-    try {
-      const first = startExtent(this.#o.extents, this.#from);
-      for (let i = first; i < this.#o.extents.length && !this.#isStopped; i++) await this.#readExtent(this.#o.extents[i]!, i === first);
-      if (!this.#isStopped) await this.#end();
-    } finally {
-      await this.#volume?.close();
+    const runs = blockRuns({
+      drive: this.#o.drive, streamId: this.#o.streamId, extents: this.#o.extents, from: this.#from, checksum: this.#o.codecs.checksum,
+      onRead: (blocks) => (this.#blocksRead += blocks),
+    });
+    for await (const run of runs) {
+      this.#label = run.label;
+      if (run.kind === "missing") this.#damage ??= { label: run.label, block: -1, reason: run.reason };
+      else if (run.kind === "unreadable") for (let i = 0; i < run.count; i++) this.#damaged(run.label, run.first + i, run.reason);
+      else await this.#takeRun(run);
+      if (this.#isStopped) break;
     }
+    if (!this.#isStopped) await this.#end();
     return { blocksRead: this.#blocksRead, damagedBlocks: this.#damagedBlocks, isComplete: this.#isComplete, endOffset: this.#assembler.streamOffset };
   }
 
-  async #readExtent(extent: StreamExtent, isFirst: boolean): Promise<void> {
-    const volume = await this.#open(extent.label);
-    if (volume === null) return;
-    const end = extent.firstBlock + extent.blockCount;
-    let at = isFirst ? await this.#seek(volume, extent) : extent.firstBlock;
-    const perRead = Math.max(1, Math.floor(READ_BYTES / volume.blockSize));
-    while (at < end && !this.#isStopped) {
-      const count = Math.min(perRead, end - at);
-      let blocks: Uint8Array[];
-      try {
-        blocks = await volume.readBlocks(at, count);
-      } catch (error) {
-        if (!isReelError(error, "MEDIA_READ_FAILED")) throw error;
-        for (let i = 0; i < count; i++) this.#damaged(extent.label, at + i, error.message);
-        at += count;
-        continue;
-      }
-      this.#blocksRead += blocks.length;
-      for (let i = 0; i < blocks.length && !this.#isStopped; i++) await this.#take(blocks[i]!, extent.label, at + i);
-      if (blocks.length < count) {
-        // The volume ends before the extent does: the rest of the extent is lost.
-        this.#damage ??= { label: extent.label, block: at + blocks.length, reason: `volume "${extent.label}" ends at block ${volume.blockCount}` };
-        return;
-      }
-      at += count;
+  async #takeRun(run: Extract<BlockRun, { kind: "blocks" }>): Promise<void> {
+    for (let i = 0; i < run.blocks.length && !this.#isStopped; i++) await this.#take(run.blocks[i]!, run.label, run.first + i);
+    if (run.blocks.length < run.count) {
+      // The volume ends before the extent does: the rest of the extent is lost.
+      this.#damage ??= { label: run.label, block: run.first + run.blocks.length, reason: `volume "${run.label}" ends at block ${run.volumeBlocks}` };
     }
-  }
-
-  /**
-   * The block to start an extent at: for a seek, the block that should hold `#from` if the
-   * stream's blocks before it are full (checked by reading its header), else the first.
-   */
-  async #seek(volume: VolumeReader, extent: StreamExtent): Promise<number> {
-    if (this.#from <= extent.streamOffset) return extent.firstBlock;
-    const guess = Math.min(extent.firstBlock + extent.blockCount - 1, extent.firstBlock + Math.floor((this.#from - extent.streamOffset) / (volume.blockSize - BLOCK_HEADER_SIZE)));
-    if (guess === extent.firstBlock) return guess;
-    const [block] = await volume.readBlocks(guess, 1).catch(() => []);
-    if (block === undefined) return extent.firstBlock;
-    this.#blocksRead++;
-    const check = openBlock(block, this.#o.codecs.checksum);
-    const isGood = check.ok && check.header.kind === BlockKind.stream && bytesEqual(check.header.streamId, this.#o.streamId) && check.header.streamOffset <= this.#from;
-    return isGood ? guess : extent.firstBlock;
-  }
-
-  async #open(label: string): Promise<VolumeReader | null> {
-    if (this.#volume !== null && this.#label === label) return this.#volume;
-    await this.#volume?.close();
-    this.#volume = null;
-    this.#label = label;
-    try {
-      this.#volume = await this.#o.drive.openVolume(label);
-    } catch (error) {
-      if (!isReelError(error) || !error.code.startsWith("MEDIA_")) throw error;
-      if (this.#damage === null) this.#damage = { label, block: -1, reason: error.message };
-      return null;
-    }
-    return this.#volume;
   }
 
   #damaged(label: string, block: number, reason: string): void {
@@ -215,11 +166,4 @@ class StreamRecordReader {
     this.#assembler.end();
     await this.#dispatch(this.#label);
   }
-}
-
-/** The extent holding stream offset `from` (the last that starts at or before it). */
-function startExtent(extents: StreamExtent[], from: number): number {
-  let found = 0;
-  for (let i = 0; i < extents.length; i++) if (extents[i]!.streamOffset <= from) found = i;
-  return found;
 }

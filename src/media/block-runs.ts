@@ -1,0 +1,129 @@
+import { isReelError } from "../errors/index.js";
+import { BLOCK_HEADER_SIZE, BlockKind, bytesEqual, type Checksum, openBlock } from "../format/index.js";
+import type { Drive, VolumeReader } from "./drive.js";
+import type { StreamExtent } from "./placement.js";
+
+/** Bytes per read from a volume. */
+const READ_BYTES = 4 * 1024 * 1024;
+
+/** What one read of a stream's extents gave, in stream order. */
+export type BlockRun =
+  | { kind: "blocks"; label: string; first: number; count: number; blocks: Uint8Array[]; volumeBlocks: number }
+  | { kind: "unreadable"; label: string; first: number; count: number; reason: string }
+  | { kind: "missing"; label: string; reason: string };
+
+export interface BlockRunsOptions {
+  drive: Drive;
+  streamId: Uint8Array;
+  extents: StreamExtent[];
+  /** Stream offset to start at: runs begin at the block that holds it. */
+  from: number;
+  checksum: Checksum;
+  /** Counts every block read. */
+  onRead: (blocks: number) => void;
+}
+
+/**
+ * Reads the blocks of a stream's extents from `from` on, in large reads, one read ahead of the
+ * consumer so that the drive works while the blocks before are checked. Volumes that cannot be
+ * opened and reads that fail are runs of their own, in their place.
+ */
+export async function* blockRuns(o: BlockRunsOptions): AsyncGenerator<BlockRun> {
+  const volumes = new Map<string, VolumeReader | string>();
+  const requests = plannedReads(o, volumes);
+  const fetch = (): Promise<BlockRun | null> => {
+    const next = fetchNext(requests, o);
+    // Awaited in turn; until then a failure must not count as unhandled.
+    next.catch(() => undefined);
+    return next;
+  };
+  let ahead = fetch();
+  try {
+    for (;;) {
+      const run = await ahead;
+      if (run === null) return;
+      ahead = fetch();
+      yield run;
+    }
+  } finally {
+    await ahead.catch(() => null);
+    for (const volume of volumes.values()) if (typeof volume !== "string") await volume.close().catch(() => undefined);
+  }
+}
+
+type Request = { volume: VolumeReader; label: string; first: number; count: number } | { kind: "missing"; label: string; reason: string };
+
+async function fetchNext(requests: AsyncGenerator<Request>, o: BlockRunsOptions): Promise<BlockRun | null> {
+  const next = await requests.next();
+  if (next.done === true) return null;
+  const request = next.value;
+  if ("kind" in request) return request;
+  const { volume, label, first, count } = request;
+  try {
+    const blocks = await volume.readBlocks(first, count);
+    o.onRead(blocks.length);
+    return { kind: "blocks", label, first, count, blocks, volumeBlocks: volume.blockCount };
+  } catch (error) {
+    if (!isReelError(error, "MEDIA_READ_FAILED")) throw error;
+    return { kind: "unreadable", label, first, count, reason: error.message };
+  }
+}
+
+/** The reads to make, extent by extent, from the one that holds `from`. */
+async function* plannedReads(o: BlockRunsOptions, volumes: Map<string, VolumeReader | string>): AsyncGenerator<Request> {
+  const start = startExtent(o.extents, o.from);
+  for (let i = start; i < o.extents.length; i++) {
+    const extent = o.extents[i]!;
+    const volume = await openOnce(o.drive, extent.label, volumes);
+    if (typeof volume === "string") {
+      yield { kind: "missing", label: extent.label, reason: volume };
+      continue;
+    }
+    const end = extent.firstBlock + extent.blockCount;
+    const perRead = Math.max(1, Math.floor(READ_BYTES / volume.blockSize));
+    let at = i === start ? await seek(volume, extent, o) : extent.firstBlock;
+    while (at < end) {
+      const count = Math.min(perRead, end - at);
+      yield { volume, label: extent.label, first: at, count };
+      at += count;
+    }
+  }
+}
+
+/** Opens a volume the first time it is needed; its error message if it cannot be (once). */
+async function openOnce(drive: Drive, label: string, volumes: Map<string, VolumeReader | string>): Promise<VolumeReader | string> {
+  const known = volumes.get(label);
+  if (known !== undefined) return known;
+  let volume: VolumeReader | string;
+  try {
+    volume = await drive.openVolume(label);
+  } catch (error) {
+    if (!isReelError(error) || !error.code.startsWith("MEDIA_")) throw error;
+    volume = error.message;
+  }
+  volumes.set(label, volume);
+  return volume;
+}
+
+/**
+ * The block to start the first extent at: the one that should hold `from` if the stream's
+ * blocks before it are full (checked by reading its header), else the extent's first.
+ */
+async function seek(volume: VolumeReader, extent: StreamExtent, o: BlockRunsOptions): Promise<number> {
+  if (o.from <= extent.streamOffset) return extent.firstBlock;
+  const guess = Math.min(extent.firstBlock + extent.blockCount - 1, extent.firstBlock + Math.floor((o.from - extent.streamOffset) / (volume.blockSize - BLOCK_HEADER_SIZE)));
+  if (guess === extent.firstBlock) return guess;
+  const [block] = await volume.readBlocks(guess, 1).catch(() => []);
+  if (block === undefined) return extent.firstBlock;
+  o.onRead(1);
+  const check = openBlock(block, o.checksum);
+  const isGood = check.ok && check.header.kind === BlockKind.stream && bytesEqual(check.header.streamId, o.streamId) && check.header.streamOffset <= o.from;
+  return isGood ? guess : extent.firstBlock;
+}
+
+/** The extent holding stream offset `from` (the last that starts at or before it). */
+function startExtent(extents: StreamExtent[], from: number): number {
+  let found = 0;
+  for (let i = 0; i < extents.length; i++) if (extents[i]!.streamOffset <= from) found = i;
+  return found;
+}
