@@ -1,0 +1,144 @@
+/**
+ * The catalog's file index under load (docs/decisions/0004-catalog.md): writes a full saveset of
+ * ROWS rows (default 1,000,000, one directory holding 100,000 of them) into a temporary catalog,
+ * then an incremental of 10,000 rows on top, and prints rows/s, file size, bytes/row, and the
+ * time to list the 100k directory, look up one path and walk the whole index.
+ *
+ *   npm run build && node dist/bench/catalog-index.js [ROWS] [TMPDIR]
+ */
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Catalog, type FileRow } from "../src/catalog/index.js";
+
+const ROWS = Number(process.argv[2] ?? 1_000_000);
+const BIG_DIR_ENTRIES = Math.min(100_000, Math.floor(ROWS / 10));
+const BASE_NS = 1_700_000_000_000_000_000n;
+
+function fileRow(path: string, index: number, isDirectory: boolean): FileRow {
+  const mtimeNs = BASE_NS + BigInt(index) * 1_234_567_891n + BigInt((index * 7919) % 1_000_000_000);
+  return {
+    path: Buffer.from(path),
+    type: isDirectory ? 2 : 1,
+    size: isDirectory ? 4096 : (index * 2654435761) % 200_000,
+    mtimeNs,
+    ctimeNs: index % 3 === 0 ? mtimeNs + 86_400_000_000_000n : mtimeNs,
+    inode: 5_000_000 + index,
+    mode: isDirectory ? 0o40755 : 0o100644,
+    chunkOffset: Math.floor(index / 40) * 1_050_000,
+    itemOffset: (index % 40) * 180,
+    deleted: false,
+  };
+}
+
+/** A tree like a home server's: one directory of BIG_DIR_ENTRIES files, then users' projects. */
+function* fullRows(): Generator<FileRow> {
+  let i = 0;
+  yield fileRow("srv", i++, true);
+  yield fileRow("srv/big", i++, true);
+  for (let k = 0; k < BIG_DIR_ENTRIES; k++) yield fileRow(`srv/big/photo-${String(k).padStart(6, "0")}.jpg`, i++, false);
+  yield fileRow("home", i++, true);
+  for (let user = 0; i < ROWS; user++) {
+    const home = `home/user${user}`;
+    yield fileRow(home, i++, true);
+    for (let project = 0; project < 12 && i < ROWS; project++) {
+      const root = `${home}/project-${project}`;
+      yield fileRow(root, i++, true);
+      yield fileRow(`${root}/src`, i++, true);
+      for (let f = 0; f < 30 && i < ROWS; f++) yield fileRow(`${root}/src/module_${f}_${(f * 7919) % 1000}.ts`, i++, false);
+      if (i < ROWS) yield fileRow(`${root}/README.md`, i++, false);
+    }
+  }
+}
+
+/** An incremental: files changed, deleted and added in the big directory. */
+function* incrementalRows(): Generator<FileRow> {
+  for (let k = 0; k < 5000; k++) yield { ...fileRow(`srv/big/photo-${String(k * 7).padStart(6, "0")}.jpg`, ROWS + k, false), size: 1 };
+  for (let k = 0; k < 1000; k++) yield { ...fileRow(`srv/big/photo-${String(k * 11 + 3).padStart(6, "0")}.jpg`, 0, false), deleted: true };
+  for (let k = 0; k < 4000; k++) yield fileRow(`srv/big/new-${String(k).padStart(5, "0")}.jpg`, ROWS + 5000 + k, false);
+}
+
+function seconds(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+/** Median wall time of `runs` calls, in seconds, and the last result. */
+function timed<T>(runs: number, fn: () => T): { median: number; first: number; result: T } {
+  const times: number[] = [];
+  let result!: T;
+  for (let r = 0; r < runs; r++) {
+    const start = process.hrtime.bigint();
+    result = fn();
+    times.push(seconds(start));
+  }
+  const first = times[0]!;
+  times.sort((a, b) => a - b);
+  return { median: times[Math.floor(runs / 2)]!, first, result };
+}
+
+/** Writes the rows into the saveset's index; times the writer only, not the making of the rows. */
+function writeTimed(catalog: Catalog, savesetId: number, source: Iterable<FileRow>): { rows: number; writeSeconds: number } {
+  const writer = catalog.fileIndexWriter(savesetId);
+  let rows = 0;
+  let writeSeconds = 0;
+  let batch: FileRow[] = [];
+  const flush = (): void => {
+    const start = process.hrtime.bigint();
+    for (const row of batch) writer.add(row);
+    writeSeconds += seconds(start);
+    rows += batch.length;
+    batch = [];
+  };
+  for (const row of source) if (batch.push(row) === 10_000) flush();
+  flush();
+  const start = process.hrtime.bigint();
+  writer.finish();
+  return { rows, writeSeconds: writeSeconds + seconds(start) };
+}
+
+function main(): void {
+  const dir = mkdtempSync(join(process.argv[3] ?? tmpdir(), "reel-catalog-bench-"));
+  const path = join(dir, "catalog.db");
+  const catalog = Catalog.open(path, { now: () => new Date() });
+  try {
+    catalog.putClient({ name: "bench", certFingerprint: null });
+    catalog.putPool({ name: "bench", retentionDays: 30, driveGroup: "disk", mediumSize: 1 << 30 });
+    catalog.putTask({ name: "bench", client: "bench", paths: ["/"], excludes: [], pool: "bench" });
+    const saveset = (uuid: string, level: "full" | "incr", parentId: number | null): number =>
+      catalog.addSaveset({ uuid: uuid.repeat(32), task: "bench", client: "bench", level, parentId, backupDay: "2026-01-01", endOfLife: new Date(2e12), encrypted: false }).id;
+
+    const full = saveset("a", "full", null);
+    const { rows, writeSeconds } = writeTimed(catalog, full, fullRows());
+    catalog.checkpoint();
+    const stats = catalog.indexStats();
+    const fileSize = statSync(path).size;
+
+    const incr = saveset("b", "incr", full);
+    writeTimed(catalog, incr, incrementalRows());
+
+    const bigDir = Buffer.from("srv/big");
+    const listFull = timed(7, () => catalog.listDirectory(full, bigDir).length);
+    const listIncr = timed(7, () => catalog.listDirectory(incr, bigDir).length);
+    const lookup = timed(101, () => catalog.findEntry(incr, Buffer.from("home/user100/project-3/src/module_4_668.ts")));
+    const start = process.hrtime.bigint();
+    let walked = 0;
+    catalog.forEachFile(incr, () => void walked++);
+    const walkSeconds = seconds(start);
+
+    const lines = [
+      `rows written             ${rows} in ${writeSeconds.toFixed(2)} s = ${Math.round(rows / writeSeconds)} rows/s`,
+      `catalog file             ${fileSize} bytes = ${(fileSize / rows).toFixed(1)} bytes/row (whole file, after checkpoint)`,
+      `file-index tables        ${stats.fileBytes} bytes = ${(stats.fileBytes / rows).toFixed(1)} bytes/row (${stats.fileRows} rows, ${stats.dirRows} dictionary dirs)`,
+      `list 100k dir, full      ${listFull.result} entries: median ${(listFull.median * 1000).toFixed(0)} ms, first ${(listFull.first * 1000).toFixed(0)} ms`,
+      `list 100k dir, full+incr ${listIncr.result} entries: median ${(listIncr.median * 1000).toFixed(0)} ms, first ${(listIncr.first * 1000).toFixed(0)} ms`,
+      `find one path, full+incr median ${(lookup.median * 1e6).toFixed(0)} µs`,
+      `walk full+incr           ${walked} rows in ${walkSeconds.toFixed(2)} s = ${Math.round(walked / walkSeconds)} rows/s`,
+    ];
+    console.log(lines.join("\n"));
+  } finally {
+    catalog.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main();

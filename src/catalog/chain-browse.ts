@@ -1,0 +1,60 @@
+import { hidingPosition, mergeNewest, winnerOf, type Placed } from "./chain-merge.js";
+import { ROOT_DIR, type DirDictionary, type DirStep } from "./dir-dictionary.js";
+import { decodePage, DIRECTORY_PAGE, ROW_AT, rowOf, type Page } from "./index-rows.js";
+import type { Statements } from "./statements.js";
+import { checkDirectoryPath, checkStoredPath, splitPath } from "./stored-path.js";
+import type { BrowseRow } from "./types.js";
+
+const SLASH = new Uint8Array([0x2f]);
+
+/** Lists directories and finds paths as of a saveset, merging its chain (rules in chain-merge.ts). */
+export class ChainBrowser {
+  #sql: Statements;
+  #dirs: DirDictionary;
+
+  constructor(sql: Statements, dirs: DirDictionary) {
+    this.#sql = sql;
+    this.#dirs = dirs;
+  }
+
+  /** The live entries of `dir` ("" for the root) as of the last saveset of `chain`, sorted by name bytes. */
+  listDirectory(chain: readonly number[], dir: Uint8Array): BrowseRow[] {
+    checkDirectoryPath(dir, "list directory");
+    const steps = this.#dirs.lookup(dir);
+    if (steps === null) return [];
+    const cutoff = this.#cutoff(chain, steps);
+    const dirId = steps.length === 0 ? ROOT_DIR : steps[steps.length - 1]!.id;
+    const prefix = dir.length === 0 ? new Uint8Array(0) : Buffer.concat([dir, SLASH]);
+    const page = this.#sql.get<Page>(DIRECTORY_PAGE);
+    const lists = chain.map((savesetId, position) => (position <= cutoff ? [] : decodePage(page.get(savesetId, dirId)!, savesetId, () => prefix)));
+    return mergeNewest(lists);
+  }
+
+  /** The live row of `path` as of the last saveset of `chain`, or null. */
+  findEntry(chain: readonly number[], path: Uint8Array): BrowseRow | null {
+    checkStoredPath(path, "look up");
+    const { dir, name } = splitPath(path);
+    const steps = this.#dirs.lookup(dir);
+    if (steps === null) return null;
+    const dirId = steps.length === 0 ? ROOT_DIR : steps[steps.length - 1]!.id;
+    return winnerOf(this.#rowsAt(chain, dirId, name, Buffer.from(path)), this.#cutoff(chain, steps));
+  }
+
+  /** The newest chain position that hides what older savesets recorded under the directory at the end of `steps`. */
+  #cutoff(chain: readonly number[], steps: readonly DirStep[]): number {
+    let cutoff = -1;
+    for (const step of steps) cutoff = Math.max(cutoff, hidingPosition(this.#rowsAt(chain, step.parentId, step.name, step.name)));
+    return cutoff;
+  }
+
+  /** The rows every saveset of the chain has for (dir, name). */
+  #rowsAt(chain: readonly number[], dirId: number, name: Uint8Array, path: Uint8Array): Placed[] {
+    const statement = this.#sql.get<bigint[]>(ROW_AT).raw().safeIntegers();
+    const placed: Placed[] = [];
+    chain.forEach((savesetId, position) => {
+      const values = statement.get(savesetId, dirId, name);
+      if (values !== undefined) placed.push({ position, row: rowOf(values, savesetId, path) });
+    });
+    return placed;
+  }
+}

@@ -1,0 +1,153 @@
+import { checkCount, checkHex32, checkName, checkOneOf, checkPositive, msOf } from "./checks.js";
+import { catalogError } from "./errors.js";
+import { idByName } from "./id-by-name.js";
+import { dateOf, type Statements } from "./statements.js";
+import { MEDIUM_STATES, type Clock, type Drive, type DriveKind, type Medium, type MediumState, type Pool } from "./types.js";
+
+const POOL_COLUMNS = "id, name, retention_days AS retentionDays, drive_group AS driveGroup, medium_size AS mediumSize";
+const DRIVE_SELECT = `SELECT d.id, d.name, n.name AS node, d.kind, d.path, d.channels, d.drive_group AS driveGroup
+  FROM drives d JOIN nodes n ON n.id = d.node_id`;
+const MEDIUM_SELECT = `SELECT m.id, m.label, p.name AS pool, m.medium_id AS mediumId, d.name AS drive, m.block_size AS blockSize,
+  m.capacity, m.state, m.bytes_written AS bytesWritten, m.blocks, m.end_of_life AS endOfLife, m.created_at AS createdAt
+  FROM media m JOIN pools p ON p.id = m.pool_id JOIN drives d ON d.id = m.drive_id`;
+
+interface MediumRow extends Omit<Medium, "endOfLife" | "createdAt"> {
+  endOfLife: number | null;
+  createdAt: number;
+}
+
+function mediumOf(row: MediumRow): Medium {
+  return { ...row, endOfLife: dateOf(row.endOfLife), createdAt: dateOf(row.createdAt) };
+}
+
+/** A pool name fit for medium labels ("DAILY00017"): letters, digits, "-" and "_". */
+function checkPoolName(name: string): string {
+  if (typeof name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/.test(name)) {
+    throw catalogError("CATALOG_INVALID", `Invalid pool name ${JSON.stringify(name)}: give 1 to 32 letters, digits, "-" or "_", starting with a letter or digit`, { name });
+  }
+  return name;
+}
+
+export type MediumChange = Partial<{ state: MediumState; bytesWritten: number; blocks: number; endOfLife: Date | null }>;
+
+/** Pools, drives and media. */
+export class MediaStore {
+  #sql: Statements;
+  #clock: Clock;
+
+  constructor(sql: Statements, clock: Clock) {
+    this.#sql = sql;
+    this.#clock = clock;
+  }
+
+  /** Adds a pool or updates the one with that name (its label counter stays). */
+  putPool(p: { name: string; retentionDays: number; driveGroup: string; mediumSize: number }): Pool {
+    checkPoolName(p.name);
+    checkCount("retention in days", p.retentionDays);
+    checkName("drive group", p.driveGroup);
+    checkPositive("medium size", p.mediumSize);
+    return this.#sql
+      .get<Pool>(
+        `INSERT INTO pools (name, retention_days, drive_group, medium_size) VALUES (?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET retention_days = excluded.retention_days, drive_group = excluded.drive_group,
+           medium_size = excluded.medium_size
+         RETURNING ${POOL_COLUMNS}`,
+      )
+      .get(p.name, p.retentionDays, p.driveGroup, p.mediumSize)!;
+  }
+
+  getPool(name: string): Pool | null {
+    return this.#sql.get<Pool>(`SELECT ${POOL_COLUMNS} FROM pools WHERE name = ?`).get(name) ?? null;
+  }
+
+  listPools(): Pool[] {
+    return this.#sql.get<Pool>(`SELECT ${POOL_COLUMNS} FROM pools ORDER BY name`).all();
+  }
+
+  /** Adds a drive or updates the one with that name. Throws CATALOG_NOT_FOUND for an unknown node. */
+  putDrive(d: { name: string; node: string; kind: DriveKind; path: string; channels: number; driveGroup: string }): Drive {
+    checkName("drive", d.name);
+    checkOneOf("drive kind", d.kind, ["dir", "vtl", "tape"]);
+    checkPositive("channel count", d.channels);
+    checkName("drive group", d.driveGroup);
+    if (typeof d.path !== "string" || d.path.length === 0) throw catalogError("CATALOG_INVALID", `Invalid path for drive "${d.name}": give a non-empty path`, { drive: d.name });
+    const nodeId = idByName(this.#sql, "nodes", d.node, `add drive "${d.name}"`);
+    this.#sql
+      .get(
+        `INSERT INTO drives (name, node_id, kind, path, channels, drive_group) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET node_id = excluded.node_id, kind = excluded.kind, path = excluded.path,
+           channels = excluded.channels, drive_group = excluded.drive_group`,
+      )
+      .run(d.name, nodeId, d.kind, d.path, d.channels, d.driveGroup);
+    return this.getDrive(d.name)!;
+  }
+
+  getDrive(name: string): Drive | null {
+    return this.#sql.get<Drive>(`${DRIVE_SELECT} WHERE d.name = ?`).get(name) ?? null;
+  }
+
+  listDrives(): Drive[] {
+    return this.#sql.get<Drive>(`${DRIVE_SELECT} ORDER BY d.name`).all();
+  }
+
+  /** Adds an empty medium. Throws CATALOG_CONFLICT when the label or medium id is taken. */
+  addMedium(m: { label: string; pool: string; mediumId: string; drive: string; blockSize: number; capacity: number }): Medium {
+    checkName("medium", m.label);
+    const mediumId = checkHex32("medium id", m.mediumId);
+    checkPositive("block size", m.blockSize);
+    checkCount("capacity", m.capacity);
+    const purpose = `add medium "${m.label}"`;
+    const poolId = idByName(this.#sql, "pools", m.pool, purpose);
+    const driveId = idByName(this.#sql, "drives", m.drive, purpose);
+    const clash = this.#sql.get<{ label: string }>("SELECT label FROM media WHERE label = ? OR medium_id = ?").get(m.label, mediumId);
+    if (clash !== undefined) {
+      const which = clash.label === m.label ? "label" : `medium id ${mediumId}`;
+      throw catalogError("CATALOG_CONFLICT", `Cannot ${purpose}: medium "${clash.label}" already has that ${which}`, { label: m.label, mediumId });
+    }
+    const result = this.#sql
+      .get("INSERT INTO media (label, pool_id, medium_id, drive_id, block_size, capacity, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .run(m.label, poolId, mediumId, driveId, m.blockSize, m.capacity, this.#clock.now().getTime());
+    return this.getMedium(Number(result.lastInsertRowid))!;
+  }
+
+  /** Changes a medium's state and counters. Throws CATALOG_NOT_FOUND for an unknown id. */
+  updateMedium(id: number, change: MediumChange): void {
+    const columns = {
+      state: change.state === undefined ? undefined : checkOneOf("medium state", change.state, MEDIUM_STATES),
+      bytes_written: change.bytesWritten === undefined ? undefined : checkCount("bytes written", change.bytesWritten),
+      blocks: change.blocks === undefined ? undefined : checkCount("block count", change.blocks),
+      end_of_life: change.endOfLife === undefined ? undefined : change.endOfLife === null ? null : msOf("end of life", change.endOfLife),
+    };
+    if (!this.#sql.updateById("media", id, columns)) {
+      throw catalogError("CATALOG_NOT_FOUND", `Cannot update medium ${id}: no such medium`, { mediumId: id });
+    }
+  }
+
+  getMedium(idOrLabel: number | string): Medium | null {
+    const where = typeof idOrLabel === "number" ? "m.id = ?" : "m.label = ?";
+    const row = this.#sql.get<MediumRow>(`${MEDIUM_SELECT} WHERE ${where}`).get(idOrLabel);
+    return row === undefined ? null : mediumOf(row);
+  }
+
+  listMedia(filter: { pool?: string; state?: MediumState } = {}): Medium[] {
+    const rows = this.#sql
+      .get<MediumRow>(`${MEDIUM_SELECT} WHERE (@pool IS NULL OR p.name = @pool) AND (@state IS NULL OR m.state = @state) ORDER BY m.id`)
+      .all({ pool: filter.pool ?? null, state: filter.state ?? null });
+    return rows.map(mediumOf);
+  }
+
+  /**
+   * The next label of a pool: its name in upper case and a 5-digit counter ("DAILY00017"). The
+   * counter only goes up, so a label is never handed out twice, even after its medium is gone.
+   */
+  nextMediumLabel(pool: string): string {
+    return this.#sql.transaction(() => {
+      const poolId = idByName(this.#sql, "pools", pool, "make a medium label");
+      for (;;) {
+        const n = this.#sql.get<number>("UPDATE pools SET next_label = next_label + 1 WHERE id = ? RETURNING next_label - 1").pluck().get(poolId)!;
+        const label = `${pool.toUpperCase()}${String(n).padStart(5, "0")}`;
+        if (this.#sql.get("SELECT 1 FROM media WHERE label = ?").get(label) === undefined) return label;
+      }
+    });
+  }
+}
