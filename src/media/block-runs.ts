@@ -1,5 +1,5 @@
 import { isReelError } from "../errors/index.js";
-import { BLOCK_HEADER_SIZE, BlockKind, bytesEqual, type Checksum, openBlock } from "../format/index.js";
+import { BLOCK_HEADER_SIZE } from "../format/index.js";
 import type { Drive, VolumeReader } from "./drive.js";
 import type { StreamExtent } from "./placement.js";
 
@@ -14,11 +14,9 @@ export type BlockRun =
 
 export interface BlockRunsOptions {
   drive: Drive;
-  streamId: Uint8Array;
   extents: StreamExtent[];
-  /** Stream offset to start at: runs begin at the block that holds it. */
+  /** Stream offset to start at: runs begin at or before the block that holds it. */
   from: number;
-  checksum: Checksum;
   /** Counts every block read. */
   onRead: (blocks: number) => void;
 }
@@ -81,7 +79,7 @@ async function* plannedReads(o: BlockRunsOptions, volumes: Map<string, VolumeRea
     }
     const end = extent.firstBlock + extent.blockCount;
     const perRead = Math.max(1, Math.floor(READ_BYTES / volume.blockSize));
-    let at = i === start ? await seek(volume, extent, o) : extent.firstBlock;
+    let at = i === start ? seek(volume, extent, o.from) : extent.firstBlock;
     while (at < end) {
       const count = Math.min(perRead, end - at);
       yield { volume, label: extent.label, first: at, count };
@@ -106,19 +104,15 @@ async function openOnce(drive: Drive, label: string, volumes: Map<string, Volume
 }
 
 /**
- * The block to start the first extent at: the one that should hold `from` if the stream's
- * blocks before it are full (checked by reading its header), else the extent's first.
+ * The block to start the first extent at: the one that would hold `from` if every block of the
+ * extent before it were the stream's and full. Blocks hold at most blockSize − 80 bytes and other
+ * streams' blocks only push the stream's further on, so the block holding `from` is never
+ * before it: reading from there and skipping up to `from` is always right.
  */
-async function seek(volume: VolumeReader, extent: StreamExtent, o: BlockRunsOptions): Promise<number> {
-  if (o.from <= extent.streamOffset) return extent.firstBlock;
-  const guess = Math.min(extent.firstBlock + extent.blockCount - 1, extent.firstBlock + Math.floor((o.from - extent.streamOffset) / (volume.blockSize - BLOCK_HEADER_SIZE)));
-  if (guess === extent.firstBlock) return guess;
-  const [block] = await volume.readBlocks(guess, 1).catch(() => []);
-  if (block === undefined) return extent.firstBlock;
-  o.onRead(1);
-  const check = openBlock(block, o.checksum);
-  const isGood = check.ok && check.header.kind === BlockKind.stream && bytesEqual(check.header.streamId, o.streamId) && check.header.streamOffset <= o.from;
-  return isGood ? guess : extent.firstBlock;
+function seek(volume: VolumeReader, extent: StreamExtent, from: number): number {
+  if (from <= extent.streamOffset) return extent.firstBlock;
+  const skipped = Math.floor((from - extent.streamOffset) / (volume.blockSize - BLOCK_HEADER_SIZE));
+  return extent.firstBlock + Math.min(extent.blockCount - 1, skipped);
 }
 
 /** The extent holding stream offset `from` (the last that starts at or before it). */

@@ -44,3 +44,19 @@ export class PlacementBuilder {
     };
   }
 }
+
+/**
+ * Merges extents of the same volume whose gap is at most `maxGapBlocks` blocks (of other
+ * streams) into one, for a catalog that keeps fewer, coarser runs: a reader of coarse extents
+ * reads the blocks in the gaps too and skips them by their header.
+ */
+export function coarsenExtents(extents: StreamExtent[], maxGapBlocks: number): StreamExtent[] {
+  const coarse: StreamExtent[] = [];
+  for (const extent of extents) {
+    const last = coarse.at(-1);
+    const gap = last === undefined ? -1 : extent.firstBlock - (last.firstBlock + last.blockCount);
+    if (last !== undefined && last.label === extent.label && gap >= 0 && gap <= maxGapBlocks) last.blockCount = extent.firstBlock + extent.blockCount - last.firstBlock;
+    else coarse.push({ ...extent });
+  }
+  return coarse;
+}

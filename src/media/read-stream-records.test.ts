@@ -6,7 +6,7 @@ import { afterEach, beforeEach, test } from "node:test";
 import { idToString } from "../format/index.js";
 import { DirDrive } from "./dir-drive.js";
 import { MediaAgent } from "./media-agent.js";
-import type { StreamPlacement } from "./placement.js";
+import { coarsenExtents, type StreamPlacement } from "./placement.js";
 import { readStreamRecords, type StreamReadLoss } from "./read-stream-records.js";
 import { scanVolume } from "./scan-volume.js";
 import { makeStream, randomId, recordOffsets, seededRandom, testCodecs } from "./testing-streams.js";
@@ -155,17 +155,25 @@ test("readStreamRecords() reads a stream that spans volumes, and reads past a mi
   assert.equal(back.isComplete, true, "the volumes after the missing one are read");
 });
 
-test("readStreamRecords() takes coarse extents (whole segments), skipping other streams' blocks", async () => {
+test("readStreamRecords() takes coarse extents (whole segments, coarsenExtents()), skipping other streams' blocks", async () => {
   const { streams } = await writeThree(64 * 1024 * 1024, 8);
   const s = streams[0]!;
+  const merged = coarsenExtents(s.placement.extents, 1000);
+  assert.equal(merged.length, 1);
   const coarse = s.placement.segments.map((seg) => ({ label: seg.label, firstBlock: seg.firstBlock, blockCount: seg.lastBlock - seg.firstBlock + 1, streamOffset: seg.streamOffset }));
   const back = await read(s, { extents: coarse });
   assert.deepEqual(back.losses, []);
   assert.equal(back.records.length, s.records.length);
   back.records.forEach((r, i) => assert.deepEqual(r.record, s.records[i]));
   const offsets = recordOffsets(s.records);
-  const seek = await read(s, { extents: coarse, fromOffset: offsets[30]! });
-  assert.deepEqual(seek.records.map((r) => r.offset), offsets.slice(30));
+  assert.deepEqual(merged, coarse);
+  for (const start of [1, 30, 55]) {
+    const seek = await read(s, { extents: coarse, fromOffset: offsets[start]! });
+    assert.deepEqual(seek.losses, []);
+    assert.deepEqual(seek.records.map((r) => r.offset), offsets.slice(start));
+  }
+  // Merging only small gaps keeps runs apart where other streams wrote much in between.
+  assert.ok(coarsenExtents(s.placement.extents, 0).length === s.placement.extents.length);
 });
 
 test("scanVolume() checks every block and counts the damaged ones", async () => {

@@ -92,7 +92,7 @@ class StreamRecordReader {
 
   async read(): Promise<ReadStreamResult> {
     const runs = blockRuns({
-      drive: this.#o.drive, streamId: this.#o.streamId, extents: this.#o.extents, from: this.#from, checksum: this.#o.codecs.checksum,
+      drive: this.#o.drive, extents: this.#o.extents, from: this.#from,
       onRead: (blocks) => (this.#blocksRead += blocks),
     });
     for await (const run of runs) {
