@@ -2,13 +2,16 @@ import {
   closeSync, constants, fchmodSync, fchownSync, ftruncateSync, lchownSync, linkSync, lstatSync, mkdirSync, openSync,
   renameSync, rmdirSync, symlinkSync, unlinkSync, writeSync, chmodSync,
 } from "node:fs";
+import { DirectoryTimes } from "./directory-times.js";
+import { removePath } from "./remove-path.js";
+import { type Overwrite, ReplacePolicy } from "./replace-policy.js";
 import { type DataItem, type Entry, EntryType, pathProblem } from "../format/index.js";
-import { DeepPaths } from "./deep-paths.js";
+import { SafeTree } from "./safe-tree.js";
 import { directoryKey, pathHash } from "./path-hash.js";
 import type { SmallFileJob } from "./file-writer-batch.js";
 import type { FileWriterPool } from "./file-writer-pool.js";
 import { displayPath, errnoCode, reasonOf } from "./errors.js";
-import { OwnerNames } from "./owner-names.js";
+import { RestoreMetadata } from "./restore-metadata.js";
 import { posix } from "./posix.js";
 import type { Reporter } from "./reporter.js";
 
@@ -28,6 +31,10 @@ export interface RestorerOptions {
   select?: (path: Uint8Array) => boolean;
   /** Threads that write small files; without it every file is written on the calling thread. */
   pool?: FileWriterPool;
+  /** What to do with objects already there (default "always": replace them). Paths this restorer wrote are always replaced. */
+  overwrite?: Overwrite;
+  /** Set back the mode and times of directories changed without being restored (later streams of a chain, in-place restores). */
+  keepDirectoryTimes?: boolean;
 }
 
 interface OpenFile {
@@ -51,7 +58,10 @@ export interface RestoreCounts {
   restored: number;
   damaged: number;
   failed: number;
+  /** Not selected, device nodes without root, or kept by the overwrite policy. */
   skipped: number;
+  /** Paths removed by DELETED items (format.md §5.6). */
+  removed: number;
 }
 
 /**
@@ -61,22 +71,33 @@ export interface RestoreCounts {
  */
 export class Restorer {
   readonly #o: RestorerOptions;
-  readonly #paths: DeepPaths;
-  readonly #names = new OwnerNames();
-  /** Relative directories known to be real directories (latin1 keys of the raw bytes). */
-  readonly #dirs = new Set<string>([""]);
+  readonly #tree: SafeTree;
   readonly #deferred: DeferredDirectory[] = [];
-  readonly #uid = process.getuid?.() ?? 0;
   #file: OpenFile | null = null;
-  readonly counts: RestoreCounts = { restored: 0, damaged: 0, failed: 0, skipped: 0 };
+  readonly counts: RestoreCounts = { restored: 0, damaged: 0, failed: 0, skipped: 0, removed: 0 };
   /** Files this extraction wrote, as 53-bit hashes of their paths (memory stays small for millions of files). */
   readonly #extractedFiles = new Set<number>();
   /** Files queued on writer threads since the last drain. */
   #queued = 0;
 
+  readonly #policy: ReplacePolicy;
+  readonly #meta: RestoreMetadata;
+  readonly #times: DirectoryTimes | null;
+
   constructor(options: RestorerOptions) {
     this.#o = options;
-    this.#paths = new DeepPaths(options.dest);
+    this.#tree = new SafeTree(options.dest);
+    this.#meta = new RestoreMetadata(options.numericOwner, options.reporter);
+    this.#policy = new ReplacePolicy(options.overwrite ?? "always");
+    this.#times = options.keepDirectoryTimes === true ? new DirectoryTimes(options.isRoot) : null;
+  }
+
+  /** Notes the directory holding `rel` before it changes (when keeping directory times). */
+  #touchParent(rel: Buffer): void {
+    if (this.#times === null || rel.length === 0) return;
+    const end = rel.lastIndexOf(0x2f);
+    const parent = end < 0 ? Buffer.alloc(0) : rel.subarray(0, end);
+    this.#times.touch(parent, this.#tree.resolve(parent));
   }
 
   #fail(rel: Uint8Array, message: string): void {
@@ -108,45 +129,53 @@ export class Restorer {
     }
     try {
       if (rel.length > 0 && !this.#ensureParents(rel)) return;
+      const decision = this.#policy.decide(rel, this.#tree.resolve(rel), entry);
+      if (decision !== "replace") {
+        if (decision === "keep-directory" && entry.type === EntryType.directory) this.#tree.addDirectory(rel);
+        this.counts.skipped++;
+        this.#o.reporter.warn("kept", `Objects already there were kept (overwrite: ${this.#policy.overwrite}; first: "${displayPath(entry.path)}")`);
+        return;
+      }
+      this.#touchParent(rel);
       this.#create(entry, rel);
     } catch (error) {
       this.#fail(entry.path, reasonOf(error));
     }
   }
 
-  /** Checks every parent of `rel` is a real directory, creating missing ones; false if refused (reported for `entryPath`). */
-  #ensureParents(rel: Buffer, entryPath: Uint8Array = rel): boolean {
-    let end = rel.lastIndexOf(0x2f);
-    if (end <= 0) return true;
-    if (this.#dirs.has(rel.subarray(0, end).toString("latin1"))) return true;
-    // Find the deepest known ancestor, then check or create each component below it.
-    const cuts: number[] = [];
-    while (end > 0 && !this.#dirs.has(rel.subarray(0, end).toString("latin1"))) {
-      cuts.push(end);
-      end = rel.lastIndexOf(0x2f, end - 1);
+  /**
+   * Removes a path the stream says is gone (format.md §5.6): a file, or a directory with its
+   * subtree. Never the destination itself, never outside it, never through a symlink (one there
+   * is removed itself, not followed); under overwrite "never" or "older" only what this restorer
+   * wrote.
+   */
+  remove(path: Uint8Array): void {
+    this.#closeFile();
+    const problem = path.length === 1 && path[0] === 0x2e ? "the destination itself" : pathProblem(path);
+    if (problem !== null) {
+      this.#fail(path, `unsafe path in a deletion (${problem}), not removed`);
+      return;
     }
-    for (let i = cuts.length - 1; i >= 0; i--) {
-      const prefix = rel.subarray(0, cuts[i]);
-      const fsPath = this.#paths.resolve(prefix);
-      let isDirectory = false;
-      try {
-        const s = lstatSync(fsPath);
-        if (s.isSymbolicLink()) {
-          this.#fail(entryPath, `"${displayPath(prefix)}" is a symlink; refusing to write through it`);
-          return false;
-        }
-        isDirectory = s.isDirectory();
-        if (!isDirectory) {
-          this.#fail(entryPath, `"${displayPath(prefix)}" is not a directory`);
-          return false;
-        }
-      } catch (error) {
-        if (errnoCode(error) !== "ENOENT") throw error;
-        mkdirSync(fsPath, 0o755);
-      }
-      this.#dirs.add(prefix.toString("latin1"));
+    const rel = Buffer.from(path);
+    try {
+      if (!this.#ensureParents(rel, path, false)) return;
+      const fsPath = this.#tree.resolve(rel);
+      const removed = this.#policy.mayRemove(rel) ? removePath(fsPath, () => {
+        this.#drain();
+        this.#touchParent(rel);
+      }) : "kept";
+      if (removed === "directory") this.#tree.forget(rel);
+      if (removed !== "none" && removed !== "kept") this.counts.removed++;
+    } catch (error) {
+      this.#fail(path, `cannot remove it: ${reasonOf(error)}`);
     }
-    return true;
+  }
+
+  /** Checks every parent of `rel` is a real directory, creating missing ones unless `create` is false; false if refused (reported for `entryPath`) or missing. */
+  #ensureParents(rel: Buffer, entryPath: Uint8Array = rel, create = true): boolean {
+    const problem = this.#tree.checkParents(rel, create, (prefix) => this.#touchParent(prefix));
+    if (problem !== null && problem !== "") this.#fail(entryPath, problem);
+    return problem === null;
   }
 
   /** Removes whatever is at `fsPath` (a non-directory, or an empty directory). */
@@ -157,7 +186,7 @@ export class Restorer {
       const s = lstatSync(fsPath);
       if (s.isDirectory()) {
         rmdirSync(fsPath);
-        this.#forgetDirs(rel);
+        this.#tree.forget(rel);
       } else {
         unlinkSync(fsPath);
       }
@@ -166,15 +195,10 @@ export class Restorer {
     }
   }
 
-  #forgetDirs(rel: Buffer): void {
-    const key = rel.toString("latin1");
-    this.#dirs.delete(key);
-    for (const k of this.#dirs) if (k.startsWith(key + "/")) this.#dirs.delete(k);
-    this.#paths.forget(rel);
-  }
+
 
   #create(entry: Entry, rel: Buffer): void {
-    const fsPath = this.#paths.resolve(rel);
+    const fsPath = this.#tree.resolve(rel);
     switch (entry.type) {
       case EntryType.directory:
         this.#directory(entry, rel, fsPath);
@@ -185,7 +209,7 @@ export class Restorer {
       case EntryType.symlink:
         this.#clear(rel, fsPath);
         symlinkSync(Buffer.from(entry.linkTarget ?? new Uint8Array(0)), fsPath);
-        this.#forgetDirs(rel);
+        this.#tree.forget(rel);
         this.#finishOther(entry, fsPath, false);
         return;
       case EntryType.hardlink:
@@ -211,22 +235,25 @@ export class Restorer {
   }
 
   #directory(entry: Entry, rel: Buffer, fsPath: Buffer): void {
-    const key = rel.toString("latin1");
-    if (rel.length > 0 && !this.#dirs.has(key)) {
+    if (rel.length > 0 && !this.#tree.isDirectory(rel)) {
       // Usually the directory is new: create first, look only when something is there.
       try {
         mkdirSync(fsPath, 0o700);
       } catch (error) {
         if (errnoCode(error) !== "EEXIST") throw error;
-        if (!lstatSync(fsPath).isDirectory()) {
+        const existing = lstatSync(fsPath);
+        if (!existing.isDirectory()) {
           this.#clear(rel, fsPath);
           mkdirSync(fsPath, 0o700);
+        } else if (!this.#o.isRoot && (existing.mode & 0o300) !== 0o300) {
+          // A directory restored read-only earlier (a chain): writable until its mode is set at the end.
+          chmodSync(fsPath, existing.mode | 0o700);
         }
       }
-      this.#dirs.add(key);
+      this.#tree.addDirectory(rel);
     }
-    if (this.#o.isRoot) lchownSync(fsPath, this.#ownerUid(entry), this.#ownerGid(entry));
-    else this.#noteOwner(entry);
+    if (this.#o.isRoot) lchownSync(fsPath, this.#meta.uid(entry), this.#meta.gid(entry));
+    else this.#meta.noteOwner(entry);
     this.#deferred.push({ rel, entry });
     this.counts.restored++;
   }
@@ -249,44 +276,18 @@ export class Restorer {
     if (!this.#ensureParents(targetRel, entry.path)) return;
     this.#clear(rel, fsPath);
     this.#drain();
-    linkSync(this.#paths.resolve(targetRel), fsPath);
+    linkSync(this.#tree.resolve(targetRel), fsPath);
     this.counts.restored++;
   }
 
   /** Owner, mode, extended attributes and times of a symlink, FIFO or device. */
   #finishOther(entry: Entry, fsPath: Buffer, hasMode: boolean): void {
-    if (this.#o.isRoot) lchownSync(fsPath, this.#ownerUid(entry), this.#ownerGid(entry));
-    else this.#noteOwner(entry);
+    if (this.#o.isRoot) lchownSync(fsPath, this.#meta.uid(entry), this.#meta.gid(entry));
+    else this.#meta.noteOwner(entry);
     if (hasMode) chmodSync(fsPath, entry.mode);
-    this.#setXattrs(entry, fsPath);
+    this.#meta.setXattrs(entry, fsPath);
     posix.lutimens(fsPath, entry.atimeSec, entry.atimeNsec, entry.mtimeSec, entry.mtimeNsec);
     this.counts.restored++;
-  }
-
-  #ownerUid(entry: Entry): number {
-    if (this.#o.numericOwner || entry.userName === null) return entry.uid;
-    return this.#names.userId(entry.userName) ?? entry.uid;
-  }
-
-  #ownerGid(entry: Entry): number {
-    if (this.#o.numericOwner || entry.groupName === null) return entry.gid;
-    return this.#names.groupId(entry.groupName) ?? entry.gid;
-  }
-
-  #noteOwner(entry: Entry): void {
-    if (entry.uid !== this.#uid) this.#o.reporter.warn("owner", "Owners and groups are restored only by root; files belong to the current user");
-  }
-
-  #setXattrs(entry: Entry, fsPath: Buffer): void {
-    for (const x of entry.xattrs) {
-      try {
-        posix.lsetxattr(fsPath, Buffer.from(x.name), Buffer.from(x.value));
-      } catch (error) {
-        const name = Buffer.from(x.name).toString("latin1");
-        const kind = name.startsWith("system.posix_acl") ? "acl" : `xattr-${name.split(".")[0]}`;
-        this.#o.reporter.warn(kind, `Cannot restore extended attribute "${name}" (first: "${displayPath(entry.path)}"): ${reasonOf(error)}`);
-      }
-    }
   }
 
   /** Data of the current file entry. */
@@ -320,7 +321,7 @@ export class Restorer {
   #writeWhole(f: OpenFile, data: Uint8Array): void {
     const e = f.entry;
     const job: SmallFileJob = {
-      kind: "whole", fsPath: f.fsPath, data, mode: e.mode, uid: this.#ownerUid(e), gid: this.#ownerGid(e), setOwner: this.#o.isRoot,
+      kind: "whole", fsPath: f.fsPath, data, mode: e.mode, uid: this.#meta.uid(e), gid: this.#meta.gid(e), setOwner: this.#o.isRoot,
       atimeSec: e.atimeSec, atimeNsec: e.atimeNsec, mtimeSec: e.mtimeSec, mtimeNsec: e.mtimeNsec,
     };
     // Deep paths go through descriptors the thread must not outlive: those are written here.
@@ -330,7 +331,7 @@ export class Restorer {
     } else {
       this.#writeJob(job, f.rel);
     }
-    if (!this.#o.isRoot) this.#noteOwner(e);
+    if (!this.#o.isRoot) this.#meta.noteOwner(e);
     f.isDone = true;
     f.nextOffset = data.length;
     this.#fileRestored(f);
@@ -422,11 +423,11 @@ export class Restorer {
         // The thread that wrote the data finishes the file, in order, and closes it.
         this.#o.pool!.write({
           kind: "finish", fd: f.fd, truncate: f.nextOffset < e.size || e.isSparse ? e.size : -1, fsPath: f.fsPath,
-          mode: e.mode, uid: this.#ownerUid(e), gid: this.#ownerGid(e), setOwner: this.#o.isRoot,
+          mode: e.mode, uid: this.#meta.uid(e), gid: this.#meta.gid(e), setOwner: this.#o.isRoot,
           atimeSec: e.atimeSec, atimeNsec: e.atimeNsec, mtimeSec: e.mtimeSec, mtimeNsec: e.mtimeNsec,
         }, directoryKey(f.rel));
         this.#queued++;
-        if (!this.#o.isRoot) this.#noteOwner(e);
+        if (!this.#o.isRoot) this.#meta.noteOwner(e);
         this.#fileRestored(f);
         return;
       }
@@ -435,10 +436,10 @@ export class Restorer {
     try {
       if (f.fd < 0) f.fd = this.#openFile(f);
       if (f.nextOffset < e.size || e.isSparse) ftruncateSync(f.fd, e.size);
-      if (this.#o.isRoot) fchownSync(f.fd, this.#ownerUid(e), this.#ownerGid(e));
-      else this.#noteOwner(e);
+      if (this.#o.isRoot) fchownSync(f.fd, this.#meta.uid(e), this.#meta.gid(e));
+      else this.#meta.noteOwner(e);
       fchmodSync(f.fd, e.mode);
-      this.#setXattrs(e, f.fsPath);
+      this.#meta.setXattrs(e, f.fsPath);
       posix.futimens(f.fd, e.atimeSec, e.atimeNsec, e.mtimeSec, e.mtimeNsec);
       closeSync(f.fd);
       f.fd = -1;
@@ -460,34 +461,29 @@ export class Restorer {
     this.#fileRestored(f);
   }
 
-  /** Ends the restore: closes the last file and sets directories' modes and times, deepest first. */
+  /**
+   * Ends the restore of a stream: closes the last file and sets directories' modes and times,
+   * deepest first. The restorer may go on with the next stream of a chain afterwards.
+   */
   finish(): void {
     this.#closeFile();
     this.#drain();
     for (let i = this.#deferred.length - 1; i >= 0; i--) {
       const { rel, entry } = this.#deferred[i]!;
-      let fd = -1;
       try {
-        const fsPath = this.#paths.resolve(rel);
-        // A later entry may have put something else there (a symlink, say): never follow it.
-        try {
-          fd = openSync(fsPath, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-        } catch (error) {
-          const code = errnoCode(error);
-          if (code === "ELOOP" || code === "ENOTDIR" || code === "ENOENT") continue;
-          throw error;
-        }
-        this.#setXattrs(entry, fsPath);
-        fchmodSync(fd, entry.mode);
-        posix.futimens(fd, entry.atimeSec, entry.atimeNsec, entry.mtimeSec, entry.mtimeNsec);
+        this.#meta.setDirectory(entry, this.#tree.resolve(rel));
       } catch (error) {
         this.#fail(entry.path, `cannot set directory mode or times: ${reasonOf(error)}`);
-      } finally {
-        if (fd >= 0) closeSync(fd);
+      }
+    }
+    if (this.#times !== null) {
+      const restored = new Set(this.#deferred.map((d) => d.rel.toString("latin1")));
+      for (const { rel, error } of this.#times.restore(restored, (r) => this.#tree.resolve(r))) {
+        this.#fail(rel.length === 0 ? Buffer.from(".") : rel, `cannot set the directory's mode or times back: ${reasonOf(error)}`);
       }
     }
     this.#deferred.length = 0;
-    this.#paths.close();
+    this.#tree.close();
   }
 }
 

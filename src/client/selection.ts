@@ -2,15 +2,22 @@ import { storedPathOf } from "./source-tree.js";
 
 /**
  * Which stored paths a command names: a path selects itself and, if it is a directory, its
- * subtree (tar's member selection). "." selects everything.
+ * subtree (tar's member selection). "." selects everything. Strings are command-line paths
+ * (normalised as stored paths are, format.md §5.5); bytes are stored paths, taken as they are.
  */
 export class Selection {
   readonly #paths: Buffer[];
   readonly #seen = new Set<number>();
 
-  constructor(args: readonly string[]) {
+  constructor(args: readonly (string | Uint8Array)[]) {
     const ignore = { warn: () => {}, error: () => {} };
-    this.#paths = args.map((arg) => storedPathOf(arg, ignore));
+    this.#paths = args.map((arg) => (typeof arg === "string" ? storedPathOf(arg, ignore) : Buffer.from(arg)));
+  }
+
+  /** The selected paths that lie strictly below `path` (a deleted directory removes only what is selected of it). */
+  below(path: Uint8Array): Buffer[] {
+    const prefix = Buffer.concat([path, Buffer.from("/")]);
+    return this.#paths.filter((p) => p.length > prefix.length && p.subarray(0, prefix.length).equals(prefix));
   }
 
   get isEverything(): boolean {

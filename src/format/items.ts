@@ -1,9 +1,10 @@
 import { getU64, setU64, viewOf } from "./bytes.js";
 import { formatError } from "./errors.js";
 
-// format.md §5.1, §5.3, §5.4
+// format.md §5.1, §5.3, §5.4, §5.6
 export const ITEM_HEADER_SIZE = 8;
-export const ItemType = { entry: 1, data: 2, index: 3 } as const;
+/** Item types; `deleted` has bit 7 set: optional, ignored by readers that predate it (format.md §7). */
+export const ItemType = { entry: 1, data: 2, index: 3, deleted: 0x81 } as const;
 export const DATA_PREFIX_SIZE = 16;
 export const MAX_DATA_LENGTH = 1024 * 1024;
 export const INDEX_ROW_FIXED_SIZE = 16;

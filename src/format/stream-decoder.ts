@@ -38,6 +38,11 @@ export interface StreamDecoderEvents {
   indexFilter?(path: Uint8Array, entryType: number): boolean;
   /** Records or entries were lost; `entryNumber` names an open entry whose data is incomplete. */
   damage(damage: Damage): void;
+  /**
+   * A DELETED item (format.md §5.6): `path` (a copy, raw and unchecked) was removed since the
+   * base saveset. Readers that restore a chain remove it, safely, in stream order.
+   */
+  deleted?(path: Uint8Array, location: EntryLocation): void;
   /** An entry whose ENTRY item was lost, named by the index at the end of the stream. */
   lostEntry?(entry: Entry): void;
   trailer(check: TrailerCheck): void;
@@ -192,6 +197,11 @@ export class StreamDecoder {
             return;
           case ItemType.index:
             this.#onIndex(plain, item);
+            return;
+          case ItemType.deleted:
+            // It ends the entry before it: data after it belongs to no entry.
+            this.#closeEntry();
+            this.#events.deleted?.(plain.slice(item.bodyStart, item.bodyEnd), { chunkOffset: streamOffset, itemOffset: item.offset });
             return;
           default:
             if ((item.type & 0x80) === 0) throw new Error(`unknown item type ${item.type}`);

@@ -27,6 +27,12 @@ export interface DataRegion {
   capacity: number;
 }
 
+/** Where the last ENTRY or DELETED item went: its chunk's sequence number and its offset in the plain body. */
+export interface ItemLocation {
+  sequence: number;
+  itemOffset: number;
+}
+
 export interface StreamEncoderOptions {
   head: StreamHead;
   sink: RecordSink;
@@ -58,6 +64,7 @@ export class StreamEncoder {
   #indexView = viewOf(this.#index);
   #indexUsed = 0;
   #isFinished = false;
+  #lastLocation: ItemLocation = { sequence: -1, itemOffset: 0 };
 
   constructor(options: StreamEncoderOptions) {
     this.#sink = options.sink;
@@ -74,6 +81,15 @@ export class StreamEncoder {
 
   get sink(): RecordSink {
     return this.#sink;
+  }
+
+  /**
+   * Where the item written by the last addEntry or addDeleted lies: the sequence number of its
+   * chunk (its stream offset is known once the sink has sealed it: `sink.ledger.offsetOf`) and
+   * its offset in the chunk's plain body.
+   */
+  get lastLocation(): ItemLocation {
+    return this.#lastLocation;
   }
 
   #openChunk(minimum: number): void {
@@ -116,7 +132,28 @@ export class StreamEncoder {
     writeItemHeader(this.#view!, this.#used, ItemType.entry, full);
     this.#used = writeEntryBody(this.#frame!, this.#used + ITEM_HEADER_SIZE, entry, true);
     this.#addIndexRow(entry, chunkSequence, itemOffset);
+    this.#lastLocation = { sequence: chunkSequence, itemOffset };
     return number;
+  }
+
+  /**
+   * Adds a DELETED item (format.md §5.6): `path` (raw bytes, §5.5) existed in the saveset this
+   * one is based on and is gone now. It ends the data of the entry before it. The path is not
+   * checked here, as entries' paths are not: writers give stored paths.
+   */
+  addDeleted(path: Uint8Array): void {
+    if (this.#isFinished) throw new BugError("addDeleted after finish");
+    this.#currentEntry = -1;
+    const needed = ITEM_HEADER_SIZE + path.length;
+    if (needed > MAX_PLAIN_LENGTH) throw formatError("FORMAT_TOO_LARGE", `Cannot store the deletion of "${fromUtf8(path)}": the path exceeds 16 MiB`);
+    if (this.#room() < needed) {
+      this.flushChunk();
+      this.#openChunk(needed);
+    }
+    this.#lastLocation = { sequence: this.#sequence, itemOffset: this.#used - RECORD_HEADER_SIZE };
+    writeItemHeader(this.#view!, this.#used, ItemType.deleted, path.length);
+    this.#frame!.set(path, this.#used + ITEM_HEADER_SIZE);
+    this.#used += needed;
   }
 
   #addIndexRow(entry: Entry, chunkSequence: number, itemOffset: number): void {

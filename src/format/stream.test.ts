@@ -275,3 +275,46 @@ test("decodeEntryBody() copies its fields: the source memory may be reused, even
   assert.equal(new TextDecoder().decode(decoded.userName ?? new Uint8Array(0)), "reel");
   assert.equal(new TextDecoder().decode(decoded.xattrs[0]!.value), "v");
 });
+
+test("StreamEncoder.addDeleted() writes DELETED items (format.md §5.6) that a decoder reports in order, and old readers skip", async () => {
+  const records: Uint8Array[] = [];
+  const sink = new SealingSink(codecs, { compress: false, key: null }, (r) => records.push(r.slice()));
+  const encoder = new StreamEncoder({ head: { format: 1, streamId: idToString(new Uint8Array(16).fill(4)), createdAt: "x", compression: "none", encryption: null, descriptor: {} }, sink });
+  encoder.addEntry(entry("a", EntryType.file, 3));
+  encoder.addData(0, utf8("abc"));
+  encoder.addDeleted(utf8("gone/dir"));
+  const deletedAt = encoder.lastLocation;
+  encoder.addEntry(entry("b", EntryType.directory));
+  assert.equal(encoder.lastLocation.sequence, deletedAt.sequence);
+  assert.equal(encoder.lastLocation.itemOffset, deletedAt.itemOffset + 8 + "gone/dir".length);
+  encoder.addDeleted(new Uint8Array([0x78, 0xff]));
+  const trailer = await encoder.finish();
+  assert.equal(trailer.entryCount, 2);
+  const decode = (withHandler: boolean): { events: string[]; check: TrailerCheck | null } => {
+    const events: string[] = [];
+    let check: TrailerCheck | null = null;
+    let offset = 0;
+    const decoder = new StreamDecoder({
+      head: () => null,
+      entry: (e) => void events.push(`entry ${Buffer.from(e.path).toString("latin1")}`),
+      data: (d) => void events.push(`data ${d.data.length}`),
+      damage: (d) => void events.push(`damage ${d.message}`),
+      ...(withHandler ? { deleted: (p: Uint8Array, at: { chunkOffset: number; itemOffset: number }) => void events.push(`deleted ${Buffer.from(p).toString("latin1")} ${at.itemOffset}`) } : {}),
+      trailer: (t) => (check = t),
+    }, codecs);
+    const assembler = new RecordAssembler({ record: (r, h, o) => decoder.record(r, h, o), loss: (l) => decoder.loss(l) }, codecs);
+    for (const r of records) {
+      assembler.push({ streamOffset: offset, payload: r, firstRecordOffset: 0 });
+      offset += r.length;
+    }
+    return { events, check };
+  };
+  const full = decode(true);
+  assert.deepEqual(full.events.slice(0, 4), ["entry a", "data 3", `deleted gone/dir ${deletedAt.itemOffset}`, "entry b"]);
+  assert.equal(full.events.length, 5);
+  assert.match(full.events[4]!, /^deleted x\xff \d+$/);
+  assert.equal(full.check?.isIntact, true);
+  const old = decode(false);
+  assert.deepEqual(old.events, ["entry a", "data 3", "entry b"]);
+  assert.equal(old.check?.isIntact, true);
+});

@@ -41,6 +41,8 @@ export interface FixtureStream {
   compression: "none" | "zstd";
   encrypted: boolean;
   files: FixtureFile[];
+  /** DELETED items (format.md §5.6): each goes before the file of that index (after the last file: files.length). */
+  deletions?: Array<[number, Uint8Array]>;
 }
 
 export interface Fixture {
@@ -106,6 +108,20 @@ const treeFiles: FixtureFile[] = [
   },
 ];
 
+/** An incremental saveset: changed entries, and the paths gone since its base (format.md §5.6). */
+const incrementalFiles: FixtureFile[] = [
+  { path: bytes("."), type: EntryType.directory, mode: 0o755, mtime: [1767409445, 1] },
+  { path: bytes("docs"), type: EntryType.directory, mode: 0o755, mtime: [1767409445, 2] },
+  { path: bytes("docs/hello.txt"), type: EntryType.file, mode: 0o644, mtime: [1767409445, 3], data: bytes("hello again, reel\n") },
+  { path: bytes("new.txt"), type: EntryType.file, mode: 0o600, mtime: [1767409445, 4], data: textData(5000, 11) },
+];
+const incrementalDeletions: Array<[number, Uint8Array]> = [
+  [2, bytes("docs/old.txt")],
+  [3, bytes("gone")],
+  [3, new Uint8Array([0x6e, 0x6f, 0x74, 0x2d, 0xff, 0xfe])],
+  [4, bytes("zz/last one")],
+];
+
 const minimalFiles: FixtureFile[] = [
   { path: bytes("docs"), type: EntryType.directory, mode: 0o755, mtime: [1767323045, 123456789] },
   { path: bytes("docs/hello.txt"), type: EntryType.file, mode: 0o644, mtime: [1767323045, 500000000], data: bytes("hello, reel\n") },
@@ -116,6 +132,10 @@ export const fixtures: Fixture[] = [
   { name: "tree", blockSize: 4096, mediumId: "10000000-0000-4000-8000-000000000001", streams: [{ streamId: "20000000-0000-4000-8000-000000000001", compression: "none", encrypted: false, files: treeFiles }] },
   { name: "tree-zstd", blockSize: 65536, mediumId: "10000000-0000-4000-8000-000000000002", streams: [{ streamId: "20000000-0000-4000-8000-000000000002", compression: "zstd", encrypted: false, files: treeFiles }] },
   { name: "tree-encrypted", blockSize: 8192, mediumId: "10000000-0000-4000-8000-000000000003", streams: [{ streamId: "20000000-0000-4000-8000-000000000003", compression: "zstd", encrypted: true, files: treeFiles }] },
+  {
+    name: "incremental", blockSize: 4096, mediumId: "10000000-0000-4000-8000-000000000005",
+    streams: [{ streamId: "20000000-0000-4000-8000-000000000005", compression: "none", encrypted: false, files: incrementalFiles, deletions: incrementalDeletions }],
+  },
   {
     name: "multiplexed", blockSize: 4096, mediumId: "10000000-0000-4000-8000-000000000004", interleave: true,
     streams: [
@@ -160,11 +180,16 @@ async function streamRecords(stream: FixtureStream): Promise<Uint8Array[]> {
     head: { format: 1, streamId: stream.streamId, createdAt: "2026-01-02T03:04:05Z", compression: stream.compression, encryption: encryption?.parameters ?? null, descriptor: { fixture: true } },
     sink,
   });
-  for (const file of stream.files) {
+  const deletionsBefore = (index: number): void => {
+    for (const [at, path] of stream.deletions ?? []) if (at === index) encoder.addDeleted(path);
+  };
+  stream.files.forEach((file, index) => {
+    deletionsBefore(index);
     encoder.addEntry(toEntry(file));
     if (file.data !== undefined) encoder.addData(0, file.data);
     for (const [offset, data] of file.pieces ?? []) encoder.addData(offset, data);
-  }
+  });
+  deletionsBefore(stream.files.length);
   await encoder.finish();
   return records;
 }
@@ -244,6 +269,8 @@ export function expectation(fixture: Fixture): unknown {
           dataRanges: f.pieces?.map(([o, d]) => [o, d.length]) ?? null,
         };
       }),
+      // Only streams with deletions have the key: the .json of older fixtures stays as written.
+      ...(s.deletions === undefined ? {} : { deletedHex: s.deletions.map(([, path]) => hex(path)) }),
     })),
   };
 }

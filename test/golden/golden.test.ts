@@ -32,13 +32,13 @@ interface Expected {
   blockSize: number;
   mediumId: string;
   passphrase: string | null;
-  streams: Array<{ streamId: string; compression: string; encrypted: boolean; entries: ExpectedEntry[] }>;
+  streams: Array<{ streamId: string; compression: string; encrypted: boolean; entries: ExpectedEntry[]; deletedHex?: string[] }>;
 }
 
 /** Reads every stream of a medium with reel's own decoder and describes it as the .json files do. */
 function describe(medium: Uint8Array, blockSize: number, passphrase: string | null): Expected["streams"] {
   const codecs = nodeCodecs();
-  interface StreamState { head: StreamHead | null; entries: Entry[]; data: Map<number, Array<[number, Uint8Array]>>; trailer: TrailerCheck | null; assembler: RecordAssembler | null }
+  interface StreamState { head: StreamHead | null; entries: Entry[]; data: Map<number, Array<[number, Uint8Array]>>; deleted: string[]; trailer: TrailerCheck | null; assembler: RecordAssembler | null }
   const streams = new Map<string, StreamState>();
   const scanner = new MediumScanner({
     label: () => {},
@@ -47,7 +47,7 @@ function describe(medium: Uint8Array, blockSize: number, passphrase: string | nu
       const id = idToString(header.streamId);
       let s = streams.get(id);
       if (s === undefined) {
-        const state: StreamState = { head: null, entries: [], data: new Map(), trailer: null, assembler: null };
+        const state: StreamState = { head: null, entries: [], data: new Map(), deleted: [], trailer: null, assembler: null };
         const decoder = new StreamDecoder({
           head: (head) => {
             state.head = head;
@@ -60,6 +60,7 @@ function describe(medium: Uint8Array, blockSize: number, passphrase: string | nu
             state.data.set(d.entryNumber, list);
           },
           damage: (d) => assert.fail(`golden stream damaged: ${d.message}`),
+          deleted: (path) => void state.deleted.push(Buffer.from(path).toString("hex")),
           trailer: (t) => (state.trailer = t),
         }, codecs);
         state.assembler = new RecordAssembler({ record: (r, h, o) => decoder.record(r, h, o), loss: (l) => assert.fail(l.reason) }, codecs);
@@ -97,6 +98,7 @@ function describe(medium: Uint8Array, blockSize: number, passphrase: string | nu
           dataRanges: e.isSparse ? pieces.map(([o, d]) => [o, d.length] as [number, number]) : null,
         };
       }),
+      ...(s.deleted.length === 0 ? {} : { deletedHex: s.deleted }),
     };
   });
 }
