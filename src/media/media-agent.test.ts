@@ -8,6 +8,7 @@ import { isReelError } from "../errors/index.js";
 import { DirDrive } from "./dir-drive.js";
 import type { Drive } from "./drive.js";
 import { MediaAgent } from "./media-agent.js";
+import { MemoryDrive } from "./memory-drive.js";
 import type { StreamPlacement } from "./placement.js";
 import { readStreamRecords } from "./read-stream-records.js";
 import { GatedDrive, makeStream, randomId, seededRandom, testCodecs } from "./testing-streams.js";
@@ -244,6 +245,7 @@ test("StreamWriter.end() without a trailer throws MEDIA_NO_TRAILER; a stream id 
   const placement = await writer.abort();
   assert.equal(placement.extents.length, 1);
   assert.throws(() => agent.openStream(id), (error) => isReelError(error, "MEDIA_STREAM_EXISTS"));
+  assert.deepEqual(await agent.openStream(randomId()).abort(), { bytes: 0, isComplete: false, segments: [], extents: [] }, "a stream that got nothing lies nowhere");
   await agent.close();
 });
 
@@ -332,4 +334,53 @@ test("a trailer record ends the stream's block with the end-of-stream flag even 
   assert.equal(blocks.length, 1);
   checkStreamBlocks(blocks, placement, true);
   assert.equal(records.at(-1)![0], RecordType.trailer);
+});
+
+test("MediaAgent spans one record over several volumes when it is larger than a volume", async () => {
+  const { drive, agent, labels, events } = setup({ blockSize: 4096, capacityBytes: 8 * 4096 });
+  const id = randomId();
+  const records = makeStream([100_000, 10, 60_000], codecs);
+  const writer = agent.openStream(id);
+  for (const record of records) await writer.write(record);
+  const placement = await writer.end();
+  await agent.close();
+  const blocks = (await volumeBlocks(drive, labels)).get(idToString(id))!;
+  assert.equal(labels.length, Math.ceil(blocks.length / 7));
+  assert.deepEqual(events.filter((e) => e.state === "full").map((e) => e.label), labels.slice(0, -1));
+  checkStreamBlocks(blocks, placement, true);
+  assert.deepEqual(placement.segments.map((s) => [s.label, s.firstBlock, s.lastBlock]), labels.map((label, i) => [label, 1, i < labels.length - 1 ? 7 : blocks.length - 7 * i]));
+  const back = await readAll(drive, id, placement);
+  assert.deepEqual(back.records, records.map((r) => Uint8Array.from(r)));
+});
+
+test("MediaAgent then readStreamRecords() give back every stream byte for byte, whatever the interleaving, block size and volume size", async () => {
+  for (let seed = 10; seed < 22; seed++) {
+    const random = seededRandom(seed);
+    const blockSize = [4096, 8192, 12288, 65536][random(0, 3)]!;
+    const drive = new MemoryDrive({ name: "memory", codecs });
+    const { agent, labels } = setup({ blockSize, capacityBytes: blockSize * random(2, 200), highWaterBytes: random(1, 64) * 4096, drive });
+    const streams = Array.from({ length: random(1, 5) }, () => ({
+      id: randomId(),
+      records: makeStream(Array.from({ length: random(0, 12) }, () => random(1, random(0, 1) === 0 ? 2000 : 150_000)), codecs, random(0, 3) > 0),
+    }));
+    const writers = streams.map((s) => agent.openStream(s.id));
+    const next = streams.map(() => 0);
+    for (;;) {
+      const open = streams.map((_, i) => i).filter((i) => next[i]! < streams[i]!.records.length);
+      if (open.length === 0) break;
+      const i = open[random(0, open.length - 1)]!;
+      await writers[i]!.write(streams[i]!.records[next[i]!++]!);
+    }
+    const placements = await Promise.all(writers.map((w, i) => (streams[i]!.records.at(-1)![0] === RecordType.trailer ? w.end() : w.abort())));
+    await agent.close();
+    const byStream = await volumeBlocks(drive, labels);
+    for (const [i, s] of streams.entries()) {
+      const hasTrailer = s.records.at(-1)![0] === RecordType.trailer;
+      checkStreamBlocks(byStream.get(idToString(s.id)) ?? [], placements[i]!, hasTrailer);
+      const back = await readAll(drive, s.id, placements[i]!);
+      assert.deepEqual(back.losses, [], `seed ${seed}, stream ${i}`);
+      assert.equal(back.isComplete, hasTrailer);
+      assert.deepEqual(back.records, s.records.map((r) => Uint8Array.from(r)), `seed ${seed}, stream ${i}`);
+    }
+  }
 });
