@@ -30,10 +30,11 @@ export class DirectoryTimes {
     this.#isRoot = isRoot;
   }
 
-  /** Notes `rel` (a directory already checked to be real, reached by `fsPath`) before its first change. */
-  touch(rel: Buffer, fsPath: Buffer): void {
+  /** Notes `rel` (a directory already checked to be real; `resolve` gives its path) before its first change. */
+  touch(rel: Buffer, resolve: (rel: Buffer) => Buffer): void {
     const key = rel.toString("latin1");
     if (this.#kept.has(key)) return;
+    const fsPath = resolve(rel);
     let st;
     try {
       st = lstatSync(fsPath, { bigint: true });

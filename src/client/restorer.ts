@@ -97,7 +97,7 @@ export class Restorer {
     if (this.#times === null || rel.length === 0) return;
     const end = rel.lastIndexOf(0x2f);
     const parent = end < 0 ? Buffer.alloc(0) : rel.subarray(0, end);
-    this.#times.touch(parent, this.#tree.resolve(parent));
+    this.#times.touch(parent, (r) => this.#tree.resolve(r));
   }
 
   #fail(rel: Uint8Array, message: string): void {

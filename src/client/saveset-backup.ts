@@ -24,6 +24,7 @@ export interface SavesetBackupOptions {
   compressionLevel: number;
   passphrase: string | null;
   streamId: Uint8Array;
+  /** Facts about the saveset for the HEAD (format.md §4.2), which is never encrypted: no secrets here. */
   descriptor: Record<string, unknown>;
   /** The time written into the HEAD. */
   now: Date;

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { BugError } from "../errors/index.js";
+import { FileWriterPool } from "./file-writer-pool.js";
 import { nodeCodecs } from "./node-codecs.js";
 import type { Overwrite } from "./replace-policy.js";
 import type { Reporter } from "./reporter.js";
@@ -23,6 +24,8 @@ export interface SavesetRestoreOptions {
   /** Asked once per encrypted stream. */
   passphrase: () => string | null;
   reporter: Reporter;
+  /** Threads that write small files when everything is restored (0, the default: none), as `reel archive extract` has. */
+  threads?: number;
 }
 
 /**
@@ -40,7 +43,10 @@ export class SavesetRestore {
   readonly #selection: Selection;
   readonly #restorer: Restorer;
   readonly #codecs = nodeCodecs();
+  readonly #pool: FileWriterPool | undefined;
   #stream: StreamRestore | null = null;
+  /** What made the current stream fail: its later records are refused, its end reports nothing more. */
+  #failure: Error | null = null;
   #isTargetReady = false;
   #isClosed = false;
 
@@ -49,10 +55,12 @@ export class SavesetRestore {
     this.#target = resolve(o.target);
     this.#selection = new Selection(o.selection);
     const isEverything = this.#selection.isEverything;
+    this.#pool = isEverything && (o.threads ?? 0) > 0 ? new FileWriterPool(o.threads ?? 0) : undefined;
     this.#restorer = new Restorer({
       dest: Buffer.from(this.#target), numericOwner: o.numericOwner, isRoot: process.geteuid?.() === 0, reporter: o.reporter,
       overwrite: o.overwrite, keepDirectoryTimes: true,
       ...(isEverything ? {} : { select: (path: Uint8Array) => this.#selection.matches(path) }),
+      ...(this.#pool === undefined ? {} : { pool: this.#pool }),
     });
   }
 
@@ -73,11 +81,13 @@ export class SavesetRestore {
    * or FORMAT_WRONG_PASSPHRASE (before anything is written) or FORMAT_UNSUPPORTED_VERSION.
    */
   push(record: Uint8Array): Promise<void> {
+    if (this.#failure !== null) return Promise.reject(this.#failure);
     try {
       this.#current().push(record);
       return Promise.resolve();
     } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new BugError(String(error)));
+      this.#failure = error instanceof Error ? error : new BugError(String(error));
+      return Promise.reject(this.#failure);
     }
   }
 
@@ -87,20 +97,26 @@ export class SavesetRestore {
    * next stream of the chain.
    */
   endStream(): Promise<StreamRestoreResult> {
+    const isFailed = this.#failure !== null;
+    this.#failure = null;
     try {
-      const result = this.#current().end();
-      this.#stream = null;
+      const result = this.#current().end(isFailed);
       return Promise.resolve(result);
     } catch (error) {
-      this.#stream = null;
       return Promise.reject(error instanceof Error ? error : new BugError(String(error)));
+    } finally {
+      this.#stream = null;
     }
   }
 
-  /** Ends the restore (and a stream still open). */
+  /** Ends the restore (and a stream still open); stops the writer threads. */
   async close(): Promise<void> {
     if (this.#isClosed) return;
-    if (this.#stream !== null) await this.endStream();
-    this.#isClosed = true;
+    try {
+      if (this.#stream !== null) await this.endStream();
+    } finally {
+      this.#isClosed = true;
+      await this.#pool?.close();
+    }
   }
 }

@@ -138,12 +138,18 @@ export class StreamRestore {
     else for (const below of this.#selection.below(path)) this.#restorer.remove(below);
   }
 
-  /** The stream is over (all records pushed, or no more can come): finishes the files and says how it went. */
-  end(): StreamRestoreResult {
+  /**
+   * The stream is over (all records pushed, or no more can come): finishes the files and says
+   * how it went. After a failure (`isFailed`: a push threw, the caller reported it) only what was
+   * restored is finished.
+   */
+  end(isFailed = false): StreamRestoreResult {
     this.#restorer.finish();
-    if (this.#trailer === null && !this.#isSeek) this.#problems.push("the stream ends before its trailer: it is incomplete");
-    if (this.#trailer !== null && !this.#isSeek) this.#problems.push(...this.#trailer.problems);
-    for (const problem of this.#problems) this.#reporter.error(`Stream damaged: ${problem}`);
+    if (!isFailed) {
+      // A seek reads part of the stream on purpose: no trailer to expect, no digest to check.
+      if (!this.#isSeek) this.#problems.push(...(this.#trailer?.problems ?? ["the stream ends before its trailer: it is incomplete"]));
+      for (const problem of this.#problems) this.#reporter.error(`Stream damaged: ${problem}`);
+    }
     const c = this.#restorer.counts;
     this.#progress();
     return {

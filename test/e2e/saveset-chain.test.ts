@@ -86,7 +86,7 @@ test("an incremental writes only new and changed entries, records deletions, and
   // Restoring the chain gives the changed tree, deletions applied; "never" keeps only what was there before the restore.
   for (const overwrite of ["always", "never"] as const) {
     const target = join(dir, `target-${overwrite}`);
-    const { results, reporter } = await restore([full.records, incr.records], target, { overwrite });
+    const { results, reporter } = await restore([full.records, incr.records], target, { overwrite, threads: overwrite === "always" ? 2 : 0 });
     assert.deepEqual(reporter.errors, [], overwrite);
     assert.deepEqual(results.map((r) => [r.trailerOk, r.removed]), [[true, 0], [true, 2]]);
     assertSameTree(src, join(target, src));
@@ -155,4 +155,20 @@ test("SavesetRestore overwrite: never keeps what is there, older replaces only w
     assert.equal(readFileSync(join(d, "absent"), "utf8"), "saved absent\n", `${overwrite}: a missing file is restored`);
     if (overwrite !== "always") assert.match([...reporter.warnings.values()].join("\n"), /kept/);
   }
+});
+
+test("SavesetRestore in place (target \"/\"): the backed-up paths come back where they were, changes since undone", async (t) => {
+  const dir = tempDir(t);
+  const src = join(dir, "src");
+  buildTree(src);
+  const copy = join(dir, "copy");
+  sh(`cp -a '${src}' '${copy}'`);
+  const full = await backup([src]);
+  writeFileSync(join(src, "docs/a.txt"), "changed since the backup\n");
+  rmSync(join(src, "old"), { recursive: true });
+  rmSync(join(src, "links/h2"));
+  const { results, reporter } = await restore([full.records], "/");
+  assert.deepEqual(reporter.errors, []);
+  assert.equal(results[0]!.trailerOk, true);
+  assertSameTree(copy, src);
 });

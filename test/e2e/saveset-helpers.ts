@@ -68,11 +68,15 @@ export interface Restored {
 }
 
 /** Restores streams (each a list of records) one after another into `target` with one SavesetRestore. */
-export async function restore(streams: Uint8Array[][], target: string, options: { selection?: Uint8Array[]; overwrite?: "always" | "never" | "older"; passphrase?: string } = {}): Promise<Restored> {
+export async function restore(
+  streams: Uint8Array[][],
+  target: string,
+  options: { selection?: Uint8Array[]; overwrite?: "always" | "never" | "older"; passphrase?: string; threads?: number } = {},
+): Promise<Restored> {
   const reporter = new CollectingReporter();
   const restorer = new SavesetRestore({
     target, selection: options.selection ?? [], overwrite: options.overwrite ?? "always", numericOwner: false,
-    passphrase: () => options.passphrase ?? null, reporter,
+    passphrase: () => options.passphrase ?? null, reporter, threads: options.threads ?? 0,
   });
   const results: StreamRestoreResult[] = [];
   try {
