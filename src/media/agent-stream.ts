@@ -121,7 +121,7 @@ export class AgentStream implements StreamWriter {
 
   #checkWritable(): void {
     if (this.#state === "ended" || this.#state === "aborted" || this.#hasTrailer) {
-      throw mediaError("MEDIA_STREAM_CLOSED", `Cannot write to stream ${idToString(this.streamId)}: it has ${this.#hasTrailer ? "its trailer" : "ended"}`, {
+      throw mediaError("MEDIA_STREAM_CLOSED", `Cannot write to stream ${idToString(this.streamId)}: ${this.#hasTrailer ? "its trailer is written" : "it has ended"}`, {
         streamId: idToString(this.streamId),
       });
     }

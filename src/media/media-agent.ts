@@ -159,6 +159,7 @@ export class MediaAgent {
       if (isReelError(error)) throw error;
       throw mediaError("MEDIA_NO_VOLUME", `Cannot continue on drive "${this.#o.drive.name}": no volume to write to (${error instanceof Error ? error.message : String(error)})`, { drive: this.#o.drive.name }, error);
     }
+    if (next.mediumId.length !== 16) throw new BugError(`volume "${next.label}" came with a medium id of ${next.mediumId.length} bytes, not 16`);
     const capacityBlocks = Math.floor(next.capacityBytes / this.#o.blockSize);
     if (capacityBlocks < 2) {
       throw mediaError("MEDIA_VOLUME_TOO_SMALL", `Cannot write volume "${next.label}" on drive "${this.#o.drive.name}": ${next.capacityBytes} bytes do not hold a label and one block of ${this.#o.blockSize} bytes`, {
