@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { nodeCodecs } from "../client/index.js";
 import { type Address, ClientService, enroll, formatAddress, loadIdentity, NodeService, parseAddress, saveIdentity } from "../transfer/index.js";
 import { AgentHub } from "./agents.js";
+import { startEmbeddedClient } from "./embedded-client.js";
 import { EventBus } from "./events.js";
 import { buildHttp } from "./http.js";
 import { Jobs } from "./jobs.js";
@@ -65,10 +66,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (options.embedded !== false) {
       const server = { host: agentAt.host === "0.0.0.0" ? "127.0.0.1" : agentAt.host, port: hub.port };
       const node = new NodeService({ name: EMBEDDED_NODE, identity: data.embeddedNode, server, listen: { host: "127.0.0.1", port: 0 }, codecs: nodeCodecs(3), now, log });
-      const client = new ClientService({ name: EMBEDDED_CLIENT, identity: data.embeddedClient, server, now, threads: options.threads ?? 2, log, passphrase: () => process.env["REEL_PASSPHRASE"] ?? null, isRoot: process.geteuid?.() === 0 });
       await node.start();
       stoppers.push(() => node.stop());
-      await client.start();
+      const client = await startEmbeddedClient({ name: EMBEDDED_CLIENT, identity: data.embeddedClient, server, threads: options.threads ?? 2, isRoot: process.geteuid?.() === 0, log });
       stoppers.push(() => client.stop());
     }
     if (data.created) log(`initialised ${options.dataDir}: catalog, CA, admin token in ${join(options.dataDir, "admin.token")}`);
