@@ -49,7 +49,6 @@ function makeStream(): Uint8Array[] {
 }
 
 const bytesOf = (records: Uint8Array[]): number => records.reduce((n, r) => n + r.length, 0);
-const rate = (bytes: number, ms: number): string => `${((bytes / ms) * 1000 / 1e6).toFixed(0)} MB/s`;
 
 /** A drive that takes blocks and keeps nothing: what the agent costs without the disk. */
 const nullDrive: Drive = {
@@ -106,28 +105,44 @@ function dropCaches(): boolean {
   }
 }
 
-function ddRate(dir: string, bytes: number): string {
-  const out = spawnSync("dd", ["if=/dev/zero", `of=${join(dir, "dd")}`, "bs=4M", `count=${Math.ceil(bytes / (4 * MiB))}`, "conv=fdatasync"], { encoding: "utf8" });
+/** The disk's own rate for the same bytes: dd from /dev/zero with one fdatasync at the end. */
+function ddWrite(dir: string, bytes: number): void {
+  spawnSync("dd", ["if=/dev/zero", `of=${join(dir, "dd")}`, "bs=4M", `count=${Math.ceil(bytes / (4 * MiB))}`, "conv=fdatasync"], { stdio: "ignore" });
   rmSync(join(dir, "dd"), { force: true });
-  return /([\d.]+ [GM]B\/s)/.exec(out.stderr)?.[1] ?? "?";
+}
+
+/** Rates in MB/s, by what was measured, over every run. */
+const figures = new Map<string, number[]>();
+
+function report(what: string, bytes: number, ms: number, note = ""): void {
+  const mbPerSecond = (bytes / ms) * 1000 / 1e6;
+  figures.set(what, [...(figures.get(what) ?? []), mbPerSecond]);
+  console.log(`  ${what.padEnd(38)} ${mbPerSecond.toFixed(0).padStart(5)} MB/s ${note}`);
 }
 
 async function rep(dir: string, streams: Uint8Array[][], total: number, n: number): Promise<void> {
   const drive = new DirDrive({ name: "bench", path: dir, codecs });
   const many = await writeStreams(drive, streams, `M${n}-`);
-  console.log(`  write ${streamCount} streams at once: ${rate(total, many.ms)} aggregate (${(many.ms / 1000).toFixed(2)} s, ${many.volumes} volume(s), ${many.placements[0]!.extents.length} extents in stream 0)`);
+  report(`write ${streamCount} streams at once (aggregate)`, total, many.ms, `(${many.volumes} volume(s), ${many.placements[0]!.extents.length} extents in stream 0)`);
   const one = await writeStreams(drive, streams.slice(0, 1), `S${n}-`);
-  console.log(`  write 1 stream alone:         ${rate(bytesOf(streams[0]!), one.ms)} (${(one.ms / 1000).toFixed(2)} s)`);
+  report("write 1 stream alone", bytesOf(streams[0]!), one.ms);
   const warm = await readBack(drive, many.ids[1]!, many.placements[1]!);
-  console.log(`  read 1 of ${streamCount} back (page cache): ${rate(warm.bytes, warm.ms)} (${warm.blocksRead} blocks read in ${many.placements[1]!.extents.length} extents)`);
+  report(`read 1 of ${streamCount} back (page cache)`, warm.bytes, warm.ms, `(${warm.blocksRead} blocks read in ${many.placements[1]!.extents.length} extents)`);
   if (dropCaches()) {
     const cold = await readBack(drive, many.ids[1]!, many.placements[1]!);
-    console.log(`  read 1 of ${streamCount} back (cold cache):  ${rate(cold.bytes, cold.ms)}`);
+    report(`read 1 of ${streamCount} back (cold cache)`, cold.bytes, cold.ms);
   }
   const ceiling = await writeStreams(nullDrive, streams, "N");
-  console.log(`  write ${streamCount} streams to a null drive: ${rate(total, ceiling.ms)} (the agent without the disk)`);
-  console.log(`  dd of ${(total / MiB).toFixed(0)} MiB, conv=fdatasync: ${ddRate(dir, total)}`);
+  report(`write ${streamCount} streams to a null drive`, total, ceiling.ms, "(the agent without the disk)");
+  const started = performance.now();
+  ddWrite(dir, total);
+  report("dd conv=fdatasync, same bytes", total, performance.now() - started);
   rmSync(dir, { recursive: true, force: true });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
 }
 
 async function main(): Promise<void> {
@@ -136,10 +151,13 @@ async function main(): Promise<void> {
     console.log(`block ${blockSize / 1024} KiB, ${streamCount} streams × ${streamBytes / MiB} MiB in 1 MiB records, volumes of ${volumeBytes / MiB} MiB; ${dir}`);
     const streams = Array.from({ length: streamCount }, makeStream);
     const total = streams.reduce((n, s) => n + bytesOf(s), 0);
+    await writeStreams(nullDrive, streams, "W"); // warm-up: compiled code, the block pool
     for (let n = 1; n <= reps; n++) {
       console.log(`run ${n}:`);
       await rep(join(dir, String(n)), streams, total, n);
     }
+    console.log(`median of ${reps} runs (min–max):`);
+    for (const [what, values] of figures) console.log(`  ${what.padEnd(38)} ${median(values).toFixed(0).padStart(5)} MB/s (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
