@@ -51,16 +51,19 @@ export class DirectoryTimes {
 
   /**
    * Sets the noted directories back, except those in `restored` (their own entries set them);
-   * `resolve` turns a relative path into one the system calls accept. Never follows a symlink
-   * that took a directory's place. Returns the failures.
+   * `resolve` turns a relative path into one the system calls accept, or null when a parent is
+   * no longer a real directory (then it is left alone). Never follows a symlink that took a
+   * directory's place. Returns the failures.
    */
-  restore(restored: ReadonlySet<string>, resolve: (rel: Buffer) => Buffer): Array<{ rel: Buffer; error: unknown }> {
+  restore(restored: ReadonlySet<string>, resolve: (rel: Buffer) => Buffer | null): Array<{ rel: Buffer; error: unknown }> {
     const failures: Array<{ rel: Buffer; error: unknown }> = [];
     for (const [key, kept] of this.#kept) {
       if (restored.has(key)) continue;
       let fd = -1;
       try {
-        fd = openSync(resolve(kept.rel), constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+        const fsPath = resolve(kept.rel);
+        if (fsPath === null) continue;
+        fd = openSync(fsPath, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
         if (kept.isOpened) fchmodSync(fd, kept.mode);
         posix.futimens(fd, ...split(kept.atime), ...split(kept.mtime));
       } catch (error) {

@@ -461,6 +461,11 @@ export class Restorer {
     this.#fileRestored(f);
   }
 
+  /** Whether every parent of `rel` is (still) a real directory: only then is `rel` reached without a symlink. */
+  #isStillReal(rel: Buffer): boolean {
+    return this.#tree.checkParents(rel, false, () => {}) === null;
+  }
+
   /**
    * Ends the restore of a stream: closes the last file and sets directories' modes and times,
    * deepest first. The restorer may go on with the next stream of a chain afterwards.
@@ -471,6 +476,8 @@ export class Restorer {
     for (let i = this.#deferred.length - 1; i >= 0; i--) {
       const { rel, entry } = this.#deferred[i]!;
       try {
+        // A parent may have been removed since, and something else put there (a symlink, say).
+        if (!this.#isStillReal(rel)) continue;
         this.#meta.setDirectory(entry, this.#tree.resolve(rel));
       } catch (error) {
         this.#fail(entry.path, `cannot set directory mode or times: ${reasonOf(error)}`);
@@ -478,7 +485,7 @@ export class Restorer {
     }
     if (this.#times !== null) {
       const restored = new Set(this.#deferred.map((d) => d.rel.toString("latin1")));
-      for (const { rel, error } of this.#times.restore(restored, (r) => this.#tree.resolve(r))) {
+      for (const { rel, error } of this.#times.restore(restored, (r) => (this.#isStillReal(r) ? this.#tree.resolve(r) : null))) {
         this.#fail(rel.length === 0 ? Buffer.from(".") : rel, `cannot set the directory's mode or times back: ${reasonOf(error)}`);
       }
     }

@@ -9,8 +9,8 @@ import { backupSaveset, type IndexedFile, type PreviousFile, SavesetRestore, typ
 import { nodeCodecs } from "../../src/client/node-codecs.js";
 import { posix } from "../../src/client/posix.js";
 import { CollectingReporter } from "../../src/client/reporter.js";
-import { decodeRecordHeader, idFromString, StreamDecoder } from "../../src/format/index.js";
-import { sh } from "./helpers.js";
+import { decodeRecordHeader, type Entry, EntryType, idFromString, idToString, SealingSink, StreamDecoder, StreamEncoder } from "../../src/format/index.js";
+import { type EntrySpec, sh } from "./helpers.js";
 
 export const MiB = 1024 * 1024;
 export const NOW = new Date("2026-03-04T05:06:07Z");
@@ -149,3 +149,42 @@ export function buildTree(src: string): void {
 
 /** The stored form of an absolute path (no leading "/"), as bytes. */
 export const stored = (path: string): Buffer => Buffer.from(path.replace(/^\/+/, ""));
+
+const bytesOf = (v: string | Buffer): Buffer => (typeof v === "string" ? Buffer.from(v, "utf8") : v);
+
+function entryOf(spec: EntrySpec, data: Buffer | undefined): Entry {
+  const type = spec.type ?? EntryType.file;
+  const [mtimeSec, mtimeNsec] = spec.mtime ?? [1700000000, 0];
+  return {
+    number: 0, type, isSparse: spec.pieces !== undefined, mode: spec.mode ?? (type === EntryType.directory ? 0o755 : 0o644), uid: spec.uid ?? 0, gid: spec.gid ?? 0,
+    size: spec.size ?? data?.length ?? 0, mtimeSec, mtimeNsec, atimeSec: 1700000000, atimeNsec: 0,
+    path: bytesOf(spec.path), linkTarget: spec.linkTarget === undefined ? null : bytesOf(spec.linkTarget),
+    userName: null, groupName: null, device: spec.device ?? null, xattrs: [], unknownCriticalTags: [],
+  };
+}
+
+/** A DELETED item in a list of specs. */
+export interface DeletedSpec {
+  deleted: string | Buffer;
+}
+
+/** The records of a stream holding exactly the given entries and DELETED items, in order, whatever they are: no walk, no checks. */
+export async function recordsOf(specs: Array<EntrySpec | DeletedSpec>): Promise<Uint8Array[]> {
+  const records: Uint8Array[] = [];
+  const encoder = new StreamEncoder({
+    head: { format: 1, streamId: idToString(new Uint8Array(16).fill(7)), createdAt: "2026-01-01T00:00:00Z", compression: "none", encryption: null, descriptor: {} },
+    sink: new SealingSink(nodeCodecs(), { compress: false, key: null }, (r) => records.push(Uint8Array.from(r))),
+  });
+  for (const spec of specs) {
+    if ("deleted" in spec) {
+      encoder.addDeleted(bytesOf(spec.deleted));
+      continue;
+    }
+    const data = spec.data === undefined ? undefined : bytesOf(spec.data);
+    encoder.addEntry(entryOf(spec, data));
+    if (data !== undefined && data.length > 0) encoder.addData(0, data);
+    for (const [offset, piece] of spec.pieces ?? []) encoder.addData(offset, piece);
+  }
+  await encoder.finish();
+  return records;
+}

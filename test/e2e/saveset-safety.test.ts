@@ -8,34 +8,10 @@ import assert from "node:assert/strict";
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { nodeCodecs } from "../../src/client/node-codecs.js";
 import { isReelError } from "../../src/errors/index.js";
-import { type Entry, EntryType, idToString, SealingSink, StreamEncoder } from "../../src/format/index.js";
+import { EntryType } from "../../src/format/index.js";
 import { assertSameTree, listing, tempDir } from "./helpers.js";
-import { backup, buildTree, restore, stored } from "./saveset-helpers.js";
-
-function entry(path: string, type: Entry["type"], extra: Partial<Entry> = {}): Entry {
-  return {
-    number: 0, type, isSparse: false, mode: type === EntryType.directory ? 0o755 : 0o644, uid: 0, gid: 0, size: 0,
-    mtimeSec: 1700000000, mtimeNsec: 0, atimeSec: 1700000000, atimeNsec: 0, path: Buffer.from(path), linkTarget: null,
-    userName: null, groupName: null, device: null, xattrs: [], unknownCriticalTags: [], ...extra,
-  };
-}
-
-/** The records of a stream holding exactly the given entries and deletions, in order: no walk, no checks. */
-async function hostileStream(items: Array<Entry | string>): Promise<Uint8Array[]> {
-  const records: Uint8Array[] = [];
-  const encoder = new StreamEncoder({
-    head: { format: 1, streamId: idToString(new Uint8Array(16).fill(7)), createdAt: "2026-01-01T00:00:00Z", compression: "none", encryption: null, descriptor: {} },
-    sink: new SealingSink(nodeCodecs(), { compress: false, key: null }, (r) => records.push(Uint8Array.from(r))),
-  });
-  for (const item of items) {
-    if (typeof item === "string") encoder.addDeleted(Buffer.from(item));
-    else encoder.addEntry(item);
-  }
-  await encoder.finish();
-  return records;
-}
+import { backup, buildTree, recordsOf, restore, stored } from "./saveset-helpers.js";
 
 test("SavesetRestore: hostile DELETED items remove nothing outside the target, and nothing through a symlink", async (t) => {
   const dir = tempDir(t);
@@ -47,14 +23,13 @@ test("SavesetRestore: hostile DELETED items remove nothing outside the target, a
   writeFileSync(join(target, "kept"), "not named anywhere\n");
   // A symlink already in the target, not made by the stream.
   symlinkSync(outside, join(target, "pre"));
-  const records = await hostileStream([
-    entry(".", EntryType.directory),
-    entry("link", EntryType.symlink, { linkTarget: Buffer.from(outside) }),
-    entry("up", EntryType.symlink, { linkTarget: Buffer.from("..") }),
-    entry("dir", EntryType.directory),
-    entry("dir/out", EntryType.symlink, { linkTarget: Buffer.from(outside) }),
-    "link/secret", "up/outside/secret2", "../outside/secret", "a/../../outside/secret", `${outside}/secret`, "pre/secret", ".", "",
-    "dir", "link", "pre", "dir/nothing/below",
+  const records = await recordsOf([
+    { path: ".", type: EntryType.directory },
+    { path: "link", type: EntryType.symlink, linkTarget: outside },
+    { path: "up", type: EntryType.symlink, linkTarget: ".." },
+    { path: "dir", type: EntryType.directory },
+    { path: "dir/out", type: EntryType.symlink, linkTarget: outside },
+    ...["link/secret", "up/outside/secret2", "../outside/secret", "a/../../outside/secret", `${outside}/secret`, "pre/secret", ".", "", "dir", "link", "pre", "dir/nothing/below"].map((deleted) => ({ deleted })),
   ]);
   const { results, reporter } = await restore([records], target);
   // Everything outside is where it was.
