@@ -5,7 +5,7 @@
  * take a stream back from its blocks or check a whole volume. Imports ../format and ../errors;
  * codecs (CRC-32C) come in from the caller.
  */
-export { AgentStream, type StreamWriter } from "./agent-stream.js";
+export type { StreamWriter } from "./agent-stream.js";
 export { DirDrive, LABEL_WRITER } from "./dir-drive.js";
 export type { CreateVolumeOptions, Drive, VolumeReader, VolumeWriter } from "./drive.js";
 export type { MediaErrorCode } from "./errors.js";
