@@ -55,7 +55,7 @@ test("frames of all kinds reach their handlers in order, and wait for handlers s
   await a.send({ type: "m2" });
   await tick();
   await tick();
-  assert.deepEqual(seen, []);
+  assert.equal(seen.length, 0);
   b.onRecord(async (record) => {
     await tick();
     seen.push(`record ${record[0]} ×${record.length}`);

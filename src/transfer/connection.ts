@@ -55,9 +55,10 @@ function rejected(error: unknown): Promise<never> {
  * 1. Received frames are handled in the order they arrived, replies included: a reply settles its
  *    request only after every frame before it was handled. So a handler must not await a request
  *    on its own connection (start it and return), or it waits for a reply queued behind itself.
- * 2. While a handler's promise is pending, or the next frame has no handler yet, the socket is
- *    paused: TCP flow control then slows the sender (backpressure). Handlers set before the first
- *    frame arrives see every frame.
+ * 2. While a handler's promise is pending and the next frame has arrived, or while the next frame
+ *    has no handler yet, the socket is paused: TCP flow control then slows the sender
+ *    (backpressure). So at most one waiting frame and one socket chunk are held. Handlers set
+ *    before the first frame arrives see every frame.
  * 3. `send*` resolve at once while the socket's write buffer is under its high-water mark, else
  *    on `drain`; they reject with TRANSFER_PEER_CLOSED once the connection has ended. Sent bytes
  *    are not copied: the caller must not change them after the call.
@@ -142,9 +143,9 @@ export class Connection {
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { type: message.type, resolve: resolve as (message: WireMessage) => void, reject });
-      this.send({ ...message, id }).catch((error: unknown) => {
+      this.send({ ...message, id }).catch((error: Error) => {
         this.#pending.delete(id);
-        reject(error as Error);
+        reject(error);
       });
     });
   }
@@ -210,11 +211,16 @@ export class Connection {
       return rejected(error);
     }
     if (payload.length <= COPY_LIMIT_BYTES) return this.#write(encodeFrame(type, payload));
-    // Two writes, no copy: at this size the extra small write costs less than copying the payload.
-    // Both happen in this synchronous call, so no other frame can come between them.
+    // Header and payload as two corked writes, written together in one writev: measured with
+    // bench/transfer.ts, this costs less CPU than copying them into one array here, and less than
+    // two separate writes (an 8-byte TLS record and a loop turn each). Both writes happen in this
+    // synchronous call, so no other frame can come between them.
     if (!this.#isWritable()) return rejected(this.#closedError("cannot send more"));
+    this.#socket.cork();
     this.#socket.write(encodeFrameHeader(type, payload.length));
-    return this.#write(payload);
+    const written = this.#write(payload);
+    this.#socket.uncork();
+    return written;
   }
 
   #isWritable(): boolean {
@@ -289,10 +295,12 @@ export class Connection {
       this.#queue = [];
       this.#head = 0;
     }
-    const idle = !this.#busy && this.#queue.length === 0;
-    if (idle && this.#socket.isPaused()) this.#socket.resume();
-    else if (!idle && !this.#socket.isPaused()) this.#socket.pause();
-    if (idle && this.#socketClosed) this.#resolveClosed(this.#result);
+    // Read on while a handler runs, but stop once a whole frame waits for it: that bounds what is
+    // held to one frame and one chunk, and a promise that settles at once costs no pause.
+    const waiting = this.#queue.length > 0;
+    if (!waiting && this.#socket.isPaused()) this.#socket.resume();
+    else if (waiting && !this.#socket.isPaused()) this.#socket.pause();
+    if (!waiting && !this.#busy && this.#socketClosed) this.#resolveClosed(this.#result);
   }
 
   #handlerFor(frame: Frame): (() => void | Promise<void>) | undefined {

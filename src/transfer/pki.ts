@@ -162,7 +162,7 @@ async function parseRequest(csrPem: string, what: string): Promise<InstanceType<
 }
 
 async function newKeys(): Promise<webcrypto.CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
+  return (await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ["sign", "verify"]));
 }
 
 async function privateKeyPem(key: webcrypto.CryptoKey): Promise<string> {

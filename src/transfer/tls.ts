@@ -52,8 +52,9 @@ export async function listenTls(
     // own (Node destroys the socket); the reason is in authorizationError.
     const parent = (socket as unknown as { _parent?: Socket })._parent;
     const remote = parent === undefined ? remoteOf(socket) : (remotes.get(parent) ?? remoteOf(socket));
+    // Typed as an Error, but Node sets the OpenSSL code string here.
     const rejected = socket.authorizationError as unknown;
-    const reason = rejected === undefined || rejected === null ? reasonOf(error) : `its certificate does not verify against this CA (${String(rejected)})`;
+    const reason = typeof rejected === "string" ? `its certificate does not verify against this CA (${rejected})` : reasonOf(error);
     log(`Refused a TLS connection from ${remote}: ${reason}`);
   });
   server.on("secureConnection", (socket: tls.TLSSocket) => {

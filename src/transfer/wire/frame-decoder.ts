@@ -96,7 +96,7 @@ export class FrameDecoder {
     if (!isFrameType(type)) this.#fail(`unknown frame type ${type}`, { type });
     if (view.getUint8(5) !== 0 || view.getUint16(6, true) !== 0) this.#fail("reserved header bytes are not zero");
     if (length > MAX_FRAME_PAYLOAD_BYTES) this.#fail(`payload of ${length} bytes exceeds the limit of ${MAX_FRAME_PAYLOAD_BYTES}`, { length });
-    this.#type = type as FrameType;
+    this.#type = type;
     this.#length = length;
     this.#payloadFill = 0;
   }

@@ -45,7 +45,7 @@ test("FrameDecoder on arbitrary byte chunks returns frames or throws a TRANSFER_
   fc.assert(
     fc.property(fc.array(fc.oneof(fc.uint8Array({ maxLength: 300 }), headerish), { maxLength: 12 }), (chunks) => {
       const { frames, error } = decodeAll(chunks);
-      if (error !== null) assert.ok(isReelError(error) && error.code.startsWith("TRANSFER_"), String(error));
+      if (error !== null) assert.ok(isReelError(error) && error.code.startsWith("TRANSFER_"), `not a TRANSFER_ ReelError: ${error instanceof Error ? error.stack : typeof error}`);
       for (const frame of frames) {
         if (frame.kind === "message") assert.equal(typeof frame.message.type, "string");
         else assert.ok(frame.payload.length <= MAX_FRAME_PAYLOAD_BYTES);
