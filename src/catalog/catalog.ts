@@ -89,7 +89,7 @@ export class Catalog {
   }
 
   getSetting(key: string): string | null {
-    return this.#guard("read a setting", () => this.#sql.get<string>("SELECT value FROM settings WHERE key = ?").pluck().get(key) ?? null);
+    return this.#guard("read a setting", () => this.#sql.pluck<string>("SELECT value FROM settings WHERE key = ?").get(key) ?? null);
   }
 
   setSetting(key: string, value: string): void {
@@ -272,8 +272,8 @@ export class Catalog {
   }
   indexStats(): IndexStats {
     return this.#guard("measure the file index", () => {
-      const count = (table: "files" | "dirs"): number => this.#sql.get<number>(`SELECT count(*) FROM ${table}`).pluck().get()!;
-      const pages = this.#sql.get<number>("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = ? AND aggregate = TRUE").pluck();
+      const count = (table: "files" | "dirs"): number => this.#sql.pluck<number>(`SELECT count(*) FROM ${table}`).get()!;
+      const pages = this.#sql.pluck<number>("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = ? AND aggregate = TRUE");
       return { fileRows: count("files"), dirRows: count("dirs") - 1, fileBytes: pages.get("files")! + pages.get("dirs")! + pages.get("dirs_by_parent")! };
     });
   }

@@ -1,6 +1,6 @@
 import { hidingPosition, mergeNewest, winnerOf, type Placed } from "./chain-merge.js";
 import { ROOT_DIR, type DirDictionary, type DirStep } from "./dir-dictionary.js";
-import { decodePage, DIRECTORY_PAGE, ROW_AT, rowOf, type Page } from "./index-rows.js";
+import { decodeDirectoryPage, DIRECTORY_PAGE, ROW_AT, rowOf, type Page } from "./index-rows.js";
 import type { Statements } from "./statements.js";
 import { checkDirectoryPath, checkStoredPath, splitPath } from "./stored-path.js";
 import type { BrowseRow } from "./types.js";
@@ -26,7 +26,7 @@ export class ChainBrowser {
     const dirId = steps.length === 0 ? ROOT_DIR : steps[steps.length - 1]!.id;
     const prefix = dir.length === 0 ? new Uint8Array(0) : Buffer.concat([dir, SLASH]);
     const page = this.#sql.get<Page>(DIRECTORY_PAGE);
-    const lists = chain.map((savesetId, position) => (position <= cutoff ? [] : decodePage(page.get(savesetId, dirId)!, savesetId, () => prefix)));
+    const lists = chain.map((savesetId, position) => (position <= cutoff ? [] : decodeDirectoryPage(page.get(savesetId, dirId)!, savesetId, prefix)));
     return mergeNewest(lists);
   }
 
@@ -49,7 +49,7 @@ export class ChainBrowser {
 
   /** The rows every saveset of the chain has for (dir, name). */
   #rowsAt(chain: readonly number[], dirId: number, name: Uint8Array, path: Uint8Array): Placed[] {
-    const statement = this.#sql.get<bigint[]>(ROW_AT).raw().safeIntegers();
+    const statement = this.#sql.rawBig(ROW_AT);
     const placed: Placed[] = [];
     chain.forEach((savesetId, position) => {
       const values = statement.get(savesetId, dirId, name);

@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import { BugError } from "../errors/index.js";
 import { hidingPosition, winnerOf, type Placed } from "./chain-merge.js";
 import { ROOT_DIR, type DirDictionary } from "./dir-dictionary.js";
-import { decodePage, WALK_PAGE, type Page } from "./index-rows.js";
+import { decodeWalkPage, WALK_PAGE, type Page } from "./index-rows.js";
 import type { Statements } from "./statements.js";
 import type { BrowseRow } from "./types.js";
 
@@ -68,7 +68,7 @@ class Cursor {
   #fill(afterDir: number, afterName: Uint8Array): void {
     const page = this.#page.get({ saveset: this.#savesetId, dir: afterDir, name: afterName, limit: WALK_PAGE_ROWS })!;
     this.#dirIds = [];
-    this.#rows = decodePage(page, this.#savesetId, (dirId) => this.#prefixes.get(dirId).prefix, this.#dirIds);
+    this.#rows = decodeWalkPage(page, this.#savesetId, (dirId) => this.#prefixes.get(dirId).prefix, this.#dirIds);
     this.#next = 0;
     this.#done = this.#rows.length < WALK_PAGE_ROWS;
   }

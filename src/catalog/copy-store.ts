@@ -47,7 +47,7 @@ export class CopyStore {
 
   /** The copies of a saveset, oldest first. */
   copiesOf(savesetId: number): Copy[] {
-    const ids = this.#sql.get<number>("SELECT id FROM copies WHERE saveset_id = ? ORDER BY id").pluck().all(savesetId);
+    const ids = this.#sql.pluck<number>("SELECT id FROM copies WHERE saveset_id = ? ORDER BY id").all(savesetId);
     return ids.map((id) => ({
       id,
       savesetId,
@@ -63,11 +63,10 @@ export class CopyStore {
   /** The ids of the savesets with a copy on the medium (by segment or extent), ascending. */
   savesetsOnMedium(mediumId: number): number[] {
     return this.#sql
-      .get<number>(
+      .pluck<number>(
         `SELECT saveset_id FROM copies WHERE id IN (SELECT copy_id FROM copy_segments WHERE medium_id = @medium UNION SELECT copy_id FROM copy_extents WHERE medium_id = @medium)
          GROUP BY saveset_id ORDER BY saveset_id`,
       )
-      .pluck()
       .all({ medium: mediumId });
   }
 

@@ -25,7 +25,7 @@ export class DirDictionary {
 
   /** The id of the directory `name` under `parentId`, if the dictionary has it. */
   find(parentId: number, name: Uint8Array): number | undefined {
-    return this.#sql.get<number>("SELECT id FROM dirs WHERE parent_id = ? AND name = ?").pluck().get(parentId, name);
+    return this.#sql.pluck<number>("SELECT id FROM dirs WHERE parent_id = ? AND name = ?").get(parentId, name);
   }
 
   /** The id of the directory `name` under `parentId`, added if new (call inside a transaction). */

@@ -72,6 +72,9 @@ export class FileIndexWriter {
   #batchRows: number;
   #pending: PendingRow[] = [];
   #dirIds = new Map<string, number>([["", ROOT_DIR]]);
+  /** The directory of the last row added and its key: rows come a directory at a time. */
+  #lastDir = Buffer.alloc(0);
+  #lastDirKey = "";
   #state: "open" | "finished" | "broken" = "open";
 
   constructor(sql: Statements, dirs: DirDictionary, savesetId: number, batchRows = INDEX_BATCH_ROWS) {
@@ -89,7 +92,7 @@ export class FileIndexWriter {
     const { dir, name } = splitPath(row.path);
     const mtimeNs = clamp(row.mtimeNs);
     this.#pending.push({
-      dirKey: Buffer.from(dir.buffer, dir.byteOffset, dir.byteLength).toString("latin1"),
+      dirKey: this.#dirKeyOf(dir),
       dirId: -1,
       name: Buffer.from(name),
       type: row.type,
@@ -103,6 +106,14 @@ export class FileIndexWriter {
       deleted: row.deleted ? 1 : 0,
     });
     if (this.#pending.length >= this.#batchRows) this.#flush();
+  }
+
+  #dirKeyOf(dir: Uint8Array): string {
+    if (Buffer.compare(dir, this.#lastDir) !== 0) {
+      this.#lastDir = Buffer.from(dir);
+      this.#lastDirKey = this.#lastDir.toString("latin1");
+    }
+    return this.#lastDirKey;
   }
 
   /** Writes the rows still pending. The index is then complete for browsing; the writer takes no more rows. */

@@ -144,7 +144,7 @@ export class MediaStore {
     return this.#sql.transaction(() => {
       const poolId = idByName(this.#sql, "pools", pool, "make a medium label");
       for (;;) {
-        const n = this.#sql.get<number>("UPDATE pools SET next_label = next_label + 1 WHERE id = ? RETURNING next_label - 1").pluck().get(poolId)!;
+        const n = this.#sql.pluck<number>("UPDATE pools SET next_label = next_label + 1 WHERE id = ? RETURNING next_label - 1").get(poolId)!;
         const label = `${pool.toUpperCase()}${String(n).padStart(5, "0")}`;
         if (this.#sql.get("SELECT 1 FROM media WHERE label = ?").get(label) === undefined) return label;
       }

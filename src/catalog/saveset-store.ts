@@ -117,13 +117,12 @@ export class SavesetStore {
   /** The ids of chainOf(savesetId), oldest first; each id is greater than the one before. Throws CATALOG_NOT_FOUND. */
   chainIds(savesetId: number): number[] {
     const ids = this.#sql
-      .get<number>(
+      .pluck<number>(
         `WITH RECURSIVE chain (id, parent_id, depth) AS (
            SELECT id, parent_id, 0 FROM savesets WHERE id = ?
            UNION ALL SELECT s.id, s.parent_id, chain.depth + 1 FROM savesets s JOIN chain ON s.id = chain.parent_id WHERE chain.depth < ?
          ) SELECT id FROM chain ORDER BY depth DESC`,
       )
-      .pluck()
       .all(savesetId, MAX_CHAIN);
     if (ids.length === 0) throw catalogError("CATALOG_NOT_FOUND", `Cannot read the chain of saveset ${savesetId}: no such saveset`, { savesetId });
     return ids;
@@ -139,7 +138,7 @@ export class SavesetStore {
    * CATALOG_CONFLICT while a diff or incr still builds on it (delete those first).
    */
   deleteSaveset(id: number): void {
-    const child = this.#sql.get<number>("SELECT id FROM savesets WHERE parent_id = ? ORDER BY id LIMIT 1").pluck().get(id);
+    const child = this.#sql.pluck<number>("SELECT id FROM savesets WHERE parent_id = ? ORDER BY id LIMIT 1").get(id);
     if (child !== undefined) {
       throw catalogError("CATALOG_CONFLICT", `Cannot delete saveset ${id}: saveset ${child} builds on it, delete that first`, { savesetId: id, childId: child });
     }

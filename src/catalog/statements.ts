@@ -9,12 +9,28 @@ export class Statements {
     this.db = db;
   }
 
-  /** The statement for `sql`, typed with the row shape the caller selects. */
+  /** The statement for `sql`, typed with the row shape the caller selects; rows as objects. */
   get<Row = unknown>(sql: string): Database.Statement<unknown[], Row> {
-    let statement = this.#cache.get(sql);
+    return this.#prepared<Row>("row", sql, (s) => s);
+  }
+
+  /** The statement for `sql` giving the first column's value instead of a row. */
+  pluck<Value = unknown>(sql: string): Database.Statement<unknown[], Value> {
+    return this.#prepared<Value>("pluck", sql, (s) => s.pluck());
+  }
+
+  /** The statement for `sql` giving rows as arrays of bigints (integers beyond 2^53 stay exact). */
+  rawBig(sql: string): Database.Statement<unknown[], bigint[]> {
+    return this.#prepared<bigint[]>("rawBig", sql, (s) => s.raw().safeIntegers());
+  }
+
+  /** A statement's mode is part of its cache key, so that one SQL text can serve in two modes. */
+  #prepared<Row>(mode: string, sql: string, setUp: (s: Database.Statement<unknown[], unknown>) => Database.Statement<unknown[], unknown>): Database.Statement<unknown[], Row> {
+    const key = `${mode}:${sql}`;
+    let statement = this.#cache.get(key);
     if (statement === undefined) {
-      statement = this.db.prepare(sql);
-      this.#cache.set(sql, statement);
+      statement = setUp(this.db.prepare(sql));
+      this.#cache.set(key, statement);
     }
     return statement as Database.Statement<unknown[], Row>;
   }
