@@ -1,5 +1,5 @@
 import type { Duplex } from "node:stream";
-import { isReelError, type ReelError } from "../errors/index.js";
+import { BugError, isReelError, type ReelError } from "../errors/index.js";
 import { reasonOf, transferError } from "./errors.js";
 import type { ComponentKind } from "./pki.js";
 import { deserializeError, serializeError } from "./remote-error.js";
@@ -70,7 +70,10 @@ function rejected(error: unknown): Promise<never> {
 export class Connection {
   readonly peer: Peer | null;
   readonly closed: Promise<Error | null>;
-  /** Resolves when the listener's `transfer.ready` arrives (docs/protocol.md §4.1). */
+  /**
+   * Resolves when the listener's `transfer.ready` arrives (docs/protocol.md §4.1): meaningful on
+   * the connector's side only (connectTls awaits it); rejects when the connection ends first.
+   */
   readonly ready: Promise<void>;
   readonly #socket: Duplex;
   readonly #decoder: FrameDecoder;
@@ -152,11 +155,13 @@ export class Connection {
 
   /** Answers a request: sends `{ type: "reply", ...body, re: to.id }`. */
   reply(to: { id: number }, body: object): Promise<void> {
+    if (!Number.isSafeInteger(to.id)) return rejected(new BugError(`reply to a message without a numeric id (${typeof to.id})`));
     return this.send({ type: "reply", ...body, re: to.id });
   }
 
   /** Answers a request with an error: `{ type: "error", re, error: { code, message, details } }`. */
   replyError(to: { id: number }, error: unknown): Promise<void> {
+    if (!Number.isSafeInteger(to.id)) return rejected(new BugError(`error reply to a message without a numeric id (${typeof to.id})`));
     return this.send({ type: "error", re: to.id, error: serializeError(error) });
   }
 

@@ -85,7 +85,7 @@ test("enroll() gets a certificate for a key that never leaves the agent, and the
   const loaded = loadIdentity(home);
   assert.deepEqual(loaded, { caPem: identity.caPem, certPem: identity.certPem, keyPem: identity.keyPem, agentAddress: identity.agentAddress, serverUrl });
 
-  const conn = await connectTls({ host: "127.0.0.1", port: agents.port, identity: loaded!, expect: "server" });
+  const conn = await connectTls({ host: "127.0.0.1", port: agents.port, identity: loaded, expect: "server" });
   assert.deepEqual(await conn.request({ type: "hi" }), { type: "reply", hello: "node n1", re: 1 });
   await conn.close();
 });

@@ -116,6 +116,12 @@ test("a TLS peer destroyed in the middle of a frame: closed is TRANSFER_PEER_CLO
   assert.match(closed.message, /^Connection to client "c1" closed in the middle of a frame \(1008 bytes of it at byte 0\)/);
 });
 
+test("an identity whose PEM text is unusable is TRANSFER_BAD_IDENTITY on both sides", async () => {
+  const broken = { ...client, keyPem: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" };
+  await assert.rejects(connectTls({ host: "127.0.0.1", port: 1, identity: broken, expect: "node" }), (e: unknown) => isReelError(e, "TRANSFER_BAD_IDENTITY"));
+  await assert.rejects(listenTls({ host: "127.0.0.1", port: 0, identity: broken, accept: ["node"] }, () => undefined), (e: unknown) => isReelError(e, "TRANSFER_BAD_IDENTITY"));
+});
+
 test("listeners speak TLS 1.3 only", async () => {
   const listener = await listen(server, ["node"]);
   const socket = tls.connect({ host: "127.0.0.1", port: listener.port, ca: [node.caPem], cert: node.certPem, key: node.keyPem, maxVersion: "TLSv1.2", checkServerIdentity: () => undefined });

@@ -41,7 +41,9 @@ export async function listenTls(
   const log = o.log ?? ((line: string) => console.warn(line));
   const sockets = new Set<Socket>();
   const remotes = new WeakMap<Socket, string>();
-  const server = tls.createServer({ ...TLS_VERSION, key: o.identity.keyPem, cert: o.identity.certPem, ca: [o.identity.caPem], requestCert: true, rejectUnauthorized: true });
+  const server = withIdentity(o.identity, () =>
+    tls.createServer({ ...TLS_VERSION, key: o.identity.keyPem, cert: o.identity.certPem, ca: [o.identity.caPem], requestCert: true, rejectUnauthorized: true }),
+  );
   server.on("connection", (socket: Socket) => {
     sockets.add(socket);
     remotes.set(socket, remoteOf(socket));
@@ -68,7 +70,13 @@ export async function listenTls(
     }
     const conn = new Connection(socket, { peer });
     conn.send({ type: "transfer.ready", protocol: PROTOCOL_VERSION }).catch(() => undefined);
-    onConnection(conn, peer);
+    try {
+      onConnection(conn, peer);
+    } catch (error) {
+      // Thrown in a socket event it would take the process down; it ends this connection only.
+      log(`Dropped the connection of ${peer.kind} "${peer.name}": ${reasonOf(error)}`);
+      conn.abort(error);
+    }
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error) => reject(transferError("TRANSFER_LISTEN_FAILED", `Cannot listen on ${o.host}:${o.port}: ${reasonOf(error)}`, { host: o.host, port: o.port }, error)));
@@ -122,7 +130,7 @@ export async function connectTls(o: {
 
 function handshake(o: { host: string; port: number; identity: Identity; signal?: AbortSignal }, target: string): Promise<tls.TLSSocket> {
   return new Promise<tls.TLSSocket>((resolve, reject) => {
-    const socket = tls.connect({
+    const socket = withIdentity(o.identity, () => tls.connect({
       ...TLS_VERSION,
       host: o.host,
       port: o.port,
@@ -133,7 +141,7 @@ function handshake(o: { host: string; port: number; identity: Identity; signal?:
       rejectUnauthorized: true,
       // The private CA is the only trust anchor and the identity is checked from the SAN URI.
       checkServerIdentity: () => undefined,
-    });
+    }));
     const onAbort = (): void => {
       socket.destroy(transferError("TRANSFER_CONNECT_FAILED", `Cannot connect to ${target}: the attempt was aborted`));
     };
@@ -150,6 +158,16 @@ function handshake(o: { host: string; port: number; identity: Identity; signal?:
       resolve(socket);
     });
   });
+}
+
+/** Runs a TLS constructor, turning Node's errors about unusable PEM text into TRANSFER_BAD_IDENTITY. */
+function withIdentity<T>(identity: Identity, make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    const has = `${identity.caPem.length > 0 ? "a" : "no"} CA, ${identity.certPem.length > 0 ? "a" : "no"} certificate, ${identity.keyPem.length > 0 ? "a" : "no"} key`;
+    throw transferError("TRANSFER_BAD_IDENTITY", `Cannot use this identity for TLS (${has}): ${reasonOf(error)}`, {}, error);
+  }
 }
 
 /** The error for a connection that closed before the listener's `transfer.ready`. */
