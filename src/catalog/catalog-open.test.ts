@@ -5,6 +5,7 @@ import { test } from "node:test";
 import Database from "better-sqlite3";
 import { isReelError } from "../errors/index.js";
 import { Catalog } from "./catalog.js";
+import { driverError } from "./errors.js";
 import { APPLICATION_ID, openDatabase } from "./database.js";
 import { migrate } from "./migrate.js";
 import { MIGRATIONS } from "./migrations/list.js";
@@ -120,4 +121,15 @@ test("the schema's foreign keys hold: rows that point nowhere are refused by SQL
     fails("DELETE FROM nodes");
     db.close();
   });
+});
+
+test("driverError() turns SQLite failures into catalog errors and passes everything else through", () => {
+  const full = Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
+  const mapped = driverError(full, "add a job", "/var/reel/catalog.db");
+  assert.ok(isReelError(mapped, "CATALOG_STORAGE_FAILED"));
+  assert.equal(mapped.message, 'Cannot add a job in catalog "/var/reel/catalog.db": SQLITE_FULL: database or disk is full');
+  const unique = Object.assign(new Error("UNIQUE constraint failed: media.label"), { code: "SQLITE_CONSTRAINT_UNIQUE" });
+  assert.ok(isReelError(driverError(unique, "add medium", "x"), "CATALOG_CONFLICT"));
+  const bug = new TypeError("not a function");
+  assert.equal(driverError(bug, "x", "y"), bug);
 });

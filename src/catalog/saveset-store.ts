@@ -104,7 +104,8 @@ export class SavesetStore {
   latestSaveset(task: string, levels: Level[]): Saveset | null {
     const wanted = levels.map((level) => checkOneOf("level", level, LEVELS));
     const row = this.#sql
-      .get<SavesetRow>(`${SAVESET_SELECT} WHERE t.name = ? AND s.status = 'complete' AND s.level IN (SELECT value FROM json_each(?)) ORDER BY s.id DESC LIMIT 1`)
+      .get<SavesetRow>(`${SAVESET_SELECT} WHERE s.task_id = (SELECT id FROM tasks WHERE name = ?) AND s.status = 'complete'
+         AND s.level IN (SELECT value FROM json_each(?)) ORDER BY s.id DESC LIMIT 1`)
       .get(task, JSON.stringify(wanted));
     return row === undefined ? null : savesetOf(row);
   }

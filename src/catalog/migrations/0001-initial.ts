@@ -115,7 +115,7 @@ CREATE TABLE savesets (
   encrypted INTEGER NOT NULL CHECK (encrypted IN (0, 1)),
   CHECK ((level = 'full') = (parent_id IS NULL))
 );
-CREATE INDEX savesets_by_task ON savesets (task_id, level, status);
+CREATE INDEX savesets_by_task ON savesets (task_id, status, id);
 CREATE INDEX savesets_by_parent ON savesets (parent_id);
 CREATE INDEX savesets_by_client ON savesets (client_id);
 CREATE INDEX savesets_by_status ON savesets (status);
