@@ -6,7 +6,8 @@ export type ServerErrorCode =
   | "SERVER_NOT_CONNECTED"
   | "SERVER_NO_DRIVE"
   | "SERVER_JOB_FAILED"
-  | "SERVER_DATA_DIR";
+  | "SERVER_DATA_DIR"
+  | "SERVER_INTERNAL";
 
 export function serverError(code: ServerErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown): ReelError<ServerErrorCode> {
   return new ReelError(code, message, { details, cause });
