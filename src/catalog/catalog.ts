@@ -28,9 +28,15 @@ export interface IndexStats {
   fileBytes: number;
 }
 
-/** Writes one saveset's file index; see FileIndexWriter. */
+/**
+ * Writes one saveset's file index (file-index-writer.ts). Rows are committed in batches as they
+ * come; `finish()` commits the last, partial batch: rows added after the last batch and not
+ * finished are dropped.
+ */
 export interface IndexWriter {
+  /** Adds a row. Throws CATALOG_BAD_PATH or CATALOG_INVALID for a bad row (the writer stays usable), CATALOG_STORAGE_FAILED when a batch cannot be written (it then refuses further use). */
   add(row: FileRow): void;
+  /** Commits the rows still pending; idempotent. */
   finish(): void;
 }
 
