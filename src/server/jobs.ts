@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { apiError, type BackupRequest, type JobEvent, type Level, type RestoreRequest } from "../api/index.js";
 import type { BrowseRow, Catalog, Job, Saveset, Task } from "../catalog/index.js";
+import { EntryType } from "../format/index.js";
 import type { BackupResult, RestoreResult, RestoreRun, StreamDone, WireIndexRow } from "../transfer/index.js";
 import type { AgentHub } from "./agents.js";
 import type { EventBus } from "./events.js";
@@ -181,21 +182,39 @@ export class Jobs {
     return job;
   }
 
-  /** Which streams of the chain to read, and from where (seeking when only files are selected). */
+  /**
+   * Which streams of the chain to read, and from where. With a selection, each stream is read
+   * from the first chunk that holds a selected entry (a directory's subtree follows its entry in
+   * the stream); a stream that holds none of the selected entries is not read. A selected hard
+   * link brings the file it links to (the first name of its inode), as its data lies there.
+   */
   #plan(saveset: Saveset, selection: Buffer[]): { saveset: Saveset; fromOffset: number }[] {
-    const chain = this.#o.catalog.chainOf(saveset.id);
+    const catalog = this.#o.catalog;
+    const chain = catalog.chainOf(saveset.id);
+    if (selection.length === 0 || selection.some((p) => p.length === 0)) return chain.map((s) => ({ saveset: s, fromOffset: 0 }));
     const rows: BrowseRow[] = [];
-    let seekable = selection.length > 0;
     for (const path of selection) {
-      const row = path.length === 0 ? null : this.#o.catalog.findEntry(saveset.id, path);
-      if (path.length > 0 && row === null) throw apiError("API_NOT_FOUND", `"/${path.toString("utf8")}" is not in saveset ${saveset.id}`);
-      if (row === null || row.type === 2) seekable = false;
-      else rows.push(row);
+      const row = catalog.findEntry(saveset.id, path);
+      if (row === null) throw apiError("API_NOT_FOUND", `"/${path.toString("utf8")}" is not in saveset ${saveset.id}`);
+      rows.push(row);
     }
-    if (!seekable) return chain.map((s) => ({ saveset: s, fromOffset: 0 }));
+    const links = rows.filter((r) => r.type === EntryType.hardlink);
+    if (links.length > 0) {
+      const inodes = new Set(links.map((r) => r.inode));
+      catalog.forEachFile(saveset.id, (row) => {
+        if (row.type === EntryType.file && inodes.has(row.inode)) {
+          rows.push(row);
+          selection.push(Buffer.from(row.path));
+          inodes.delete(row.inode);
+        }
+      });
+    }
+    const hasDirectory = rows.some((r) => r.type === EntryType.directory);
     return chain.flatMap((s) => {
       const mine = rows.filter((r) => r.savesetId === s.id);
-      return mine.length === 0 ? [] : [{ saveset: s, fromOffset: Math.min(...mine.map((r) => r.chunkOffset)) }];
+      // A directory's changed entries may lie in a later stream without the directory itself.
+      if (mine.length === 0) return hasDirectory ? [{ saveset: s, fromOffset: 0 }] : [];
+      return [{ saveset: s, fromOffset: Math.min(...mine.map((r) => r.chunkOffset)) }];
     });
   }
 

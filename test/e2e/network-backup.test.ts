@@ -65,6 +65,20 @@ test("one box: full and incremental backup through the embedded node and client,
   assert.equal(single.status, 0, single.stderr);
   assert.equal(sh(`cat '${join(one, src, "docs", "readme.txt")}'`), "hello\n");
   assert.equal(existsSync(join(one, src, "src")), false);
+
+  // A hard link alone: the file it links to comes with it (its data lies there).
+  const link = join(dir, "restore-link");
+  const linked = await server.cli(["restore", String(full.saveset.id), "--target", link, join(src, "src", "deep", "deeper", "leaf.c")]);
+  assert.equal(linked.status, 0, linked.stderr);
+  assert.equal(sh(`cat '${join(link, src, "src", "deep", "deeper", "leaf.c")}'`), "int main() { return 0; }\n");
+  assert.equal(sh(`stat -c %i '${join(link, src, "hard")}'`), sh(`stat -c %i '${join(link, src, "src", "deep", "deeper", "leaf.c")}'`));
+
+  // A subtree as of the incremental: the unchanged file from the full, the changed one and the new one from the incr.
+  const sub = join(dir, "restore-sub");
+  const subtree = await server.cli(["restore", String(incr.saveset.id), "--target", sub, join(src, "docs")]);
+  assert.equal(subtree.status, 0, subtree.stderr);
+  assertSameTree(join(src, "docs"), join(sub, src, "docs"));
+  assert.equal(existsSync(join(sub, src, "src")), false);
 });
 
 test("a separate node and client enroll with one-time tokens and back up over mutual TLS", async (t) => {
