@@ -36,7 +36,7 @@ export async function backup(paths: string[], extra: Partial<SavesetBackupOption
     streamId: idFromString("5a5e7000-0000-4000-8000-000000000001"), descriptor: { test: true }, now: NOW, reporter,
     send: (record) => {
       // A copy: the engine reuses the memory once send resolved.
-      records.push(Uint8Array.from(record));
+      records.push(new Uint8Array(record));
       return ++sends % 2 === 0 ? new Promise<void>((resolve) => setImmediate(resolve)) : undefined;
     },
     index: (batch) => void rows.push(...batch),
@@ -173,7 +173,7 @@ export async function recordsOf(specs: Array<EntrySpec | DeletedSpec>): Promise<
   const records: Uint8Array[] = [];
   const encoder = new StreamEncoder({
     head: { format: 1, streamId: idToString(new Uint8Array(16).fill(7)), createdAt: "2026-01-01T00:00:00Z", compression: "none", encryption: null, descriptor: {} },
-    sink: new SealingSink(nodeCodecs(), { compress: false, key: null }, (r) => records.push(Uint8Array.from(r))),
+    sink: new SealingSink(nodeCodecs(), { compress: false, key: null }, (r) => records.push(new Uint8Array(r))),
   });
   for (const spec of specs) {
     if ("deleted" in spec) {

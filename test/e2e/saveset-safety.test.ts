@@ -118,11 +118,14 @@ test("backupSaveset() refuses a relative path before it sends anything, and stop
   await assert.rejects(backup(["relative/path"]), (error: unknown) => isReelError(error, "CLIENT_BAD_PATH"));
   const src = join(dir, "src");
   buildTree(src);
-  let sent = 0;
-  await assert.rejects(backup([src], {
-    send: () => {
-      if (++sent === 3) return Promise.reject(new Error("connection reset"));
-    },
-  }), /connection reset/);
-  assert.equal(sent, 3, "nothing is sent after a failed send");
+  for (const sealing of [{}, { compression: "zstd" as const, threads: 2 }]) {
+    let sent = 0;
+    await assert.rejects(backup([src], {
+      ...sealing,
+      send: () => {
+        if (++sent === 3) return Promise.reject(new Error("connection reset"));
+      },
+    }), /connection reset/);
+    assert.equal(sent, 3, "nothing is sent after a failed send");
+  }
 });
