@@ -10,6 +10,8 @@ shared=${BENCH_SHARED:-$here/../../shared/bench}
 copy=$(mktemp -d "${TMPDIR:-/tmp}/reel-bench.XXXXXX")
 cp -r "$shared"/. "$copy"/ && chmod -R u+w "$copy"
 cp "$here"/reel.sh "$here"/reel-zstd3.sh "$copy"/tools/
+# the server adapter only when asked for: BENCH_TOOLS="tar reel-server" (see server.sh)
+case " ${BENCH_TOOLS:-} " in *" reel-server "*) cp "$here"/server.sh "$copy"/tools/reel-server.sh ;; esac
 export REEL_HOME="$here/.."
 tools=${BENCH_TOOLS:-read-limit write-limit tar tar-zstd3 reel reel-zstd3}
 profiles=("$@")
