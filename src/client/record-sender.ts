@@ -7,7 +7,7 @@ import { BugError } from "../errors/index.js";
  * queued: that is the network's backpressure.
  *
  * Invariants: 1. at most one send is pending; 2. records are sent in put order; 3. after the
- * first failed send nothing more is sent, and put(), ready() and drain() throw that failure.
+ * first failed send (or abort) nothing more is sent, and put(), ready() and drain() throw that failure.
  */
 export class RecordSender {
   readonly #send: (record: Uint8Array) => void | Promise<void>;
@@ -43,12 +43,22 @@ export class RecordSender {
     if (!this.#isPumping) void this.#pump();
   }
 
+  /** Stops: records not yet sent are dropped, and put(), ready() and drain() throw `reason` from now on. */
+  abort(reason: Error): void {
+    this.#error ??= reason;
+    this.#queue.length = 0;
+    this.#head = 0;
+    this.#queuedBytes = 0;
+    this.#wake();
+  }
+
   async #pump(): Promise<void> {
     this.#isPumping = true;
     try {
-      while (this.#head < this.#queue.length) {
+      while (this.#head < this.#queue.length && this.#error === null) {
         const record = this.#queue[this.#head]!;
         await this.#send(record);
+        if (this.#error !== null) break; // aborted meanwhile: the queue is gone
         this.#queue[this.#head++] = EMPTY;
         this.#queuedBytes -= record.length;
         this.#sent++;

@@ -86,6 +86,10 @@ export async function backupSaveset(o: SavesetBackupOptions): Promise<SavesetBac
     await sender.drain();
     await run.flushRows(1);
     return { trailer, files: reader.files, bytes: reader.bytes, errors: reader.errors, deleted, unchanged: run.unchanged };
+  } catch (error) {
+    // Nothing more goes out after a failure, whatever it was.
+    sender.abort(error instanceof Error ? error : new Error(String(error)));
+    throw error;
   } finally {
     await parallel?.close();
   }
