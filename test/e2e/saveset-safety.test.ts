@@ -111,6 +111,14 @@ test("backupSaveset() with zstd, encryption and sealing threads; SavesetRestore 
   assert.deepEqual(reporter.errors, []);
   assert.equal(results[0]!.trailerOk, true);
   assertSameTree(src, join(target, src));
+  // Seeking in an encrypted stream: the HEAD gives the key, the chunk decrypts alone.
+  const path = stored(join(src, "docs/b.txt"));
+  const at = full.offsets.indexOf(full.rows.find((r) => Buffer.from(r.path).equals(path))!.chunkOffset);
+  const seek = join(dir, "seek");
+  const sought = await restore([[full.records[0]!, ...full.records.slice(at)]], seek, { selection: [path], passphrase: "correct horse" });
+  assert.deepEqual(sought.reporter.errors, []);
+  assert.equal(readFileSync(join(seek, src, "docs/b.txt"), "utf8"), "bravo\n");
+  assert.equal(sought.results[0]!.files, 1);
 });
 
 test("backupSaveset() refuses a relative path before it sends anything, and stops when send fails", async (t) => {
