@@ -13,7 +13,7 @@ export interface IndexedFile {
   mtimeNs: bigint;
   ctimeNs: bigint;
   inode: number;
-  /** Stream offset of the CHUNK record that holds the ENTRY (or DELETED) item. */
+  /** Stream offset of the CHUNK record that holds the ENTRY item (a deletion: its DELETED item, or its deleted ancestor's). */
   chunkOffset: number;
   /** Offset of that item in the chunk's plain body. */
   itemOffset: number;
@@ -36,12 +36,13 @@ export class PendingRows {
     this.#ledger = ledger;
   }
 
+  /** Adds a row whose item is at `at`; rows come in stream order (a deletion may point back at an earlier item). */
   add(row: IndexedFile, at: ItemLocation): void {
     row.itemOffset = at.itemOffset;
     this.#rows.push({ row, sequence: at.sequence });
   }
 
-  /** True when at least `count` rows have their chunk sealed (sequences never decrease: the ready rows are a prefix). */
+  /** True when at least `count` rows have their chunk sealed (the ready rows are a prefix: rows come in stream order). */
   hasReady(count: number): boolean {
     const row = this.#rows[this.#head + count - 1];
     return row !== undefined && row.sequence < this.#ledger.recordCount;

@@ -1,5 +1,5 @@
 import { lstatSync } from "node:fs";
-import { type Entry, EntryType, StreamEncoder, type StreamTrailer } from "../format/index.js";
+import { type Entry, EntryType, type ItemLocation, StreamEncoder, type StreamTrailer } from "../format/index.js";
 import { ChangeTracker, entrySize, nanoseconds, pathKey, type PreviousFile } from "./change-tracker.js";
 import { clientError, errnoCode } from "./errors.js";
 import { type IndexedFile, PendingRows } from "./file-index.js";
@@ -115,6 +115,8 @@ class BackupRun {
   readonly #changes: ChangeTracker;
   /** The first written path of each multiply-linked inode ("dev:ino"). */
   readonly #links = new Map<string, Buffer>();
+  /** Where the DELETED item of each path that has one went. */
+  readonly #deletedAt = new Map<string, ItemLocation>();
   unchanged = 0;
 
   constructor(o: SavesetBackupOptions, encoder: StreamEncoder, rows: PendingRows, changes: ChangeTracker) {
@@ -174,11 +176,22 @@ class BackupRun {
     this.#rows.add(row, this.#encoder.lastLocation);
   }
 
-  /** A DELETED item (when `withItem`) and a tombstone row for `path`. */
+  /**
+   * A tombstone row for `path`, and its DELETED item when `withItem`; a path without an item of
+   * its own points at the item of its deleted ancestor.
+   */
   #deleted(path: Buffer, type: number, withItem: boolean): void {
-    if (withItem) this.#encoder.addDeleted(path);
+    const key = pathKey(path);
+    let at: ItemLocation | undefined;
+    if (withItem) {
+      this.#encoder.addDeleted(path);
+      at = this.#encoder.lastLocation;
+      this.#deletedAt.set(key, at);
+    } else {
+      for (let cut = key.lastIndexOf("/"); cut > 0 && at === undefined; cut = key.lastIndexOf("/", cut - 1)) at = this.#deletedAt.get(key.slice(0, cut));
+    }
     const row: IndexedFile = { path, type, size: 0, mode: 0, mtimeNs: 0n, ctimeNs: 0n, inode: 0, chunkOffset: 0, itemOffset: 0, deleted: true };
-    this.#rows.add(row, this.#encoder.lastLocation);
+    this.#rows.add(row, at ?? this.#encoder.lastLocation);
   }
 
   /** Writes the deletions found by the walk; returns how many paths are gone. */
@@ -191,7 +204,8 @@ class BackupRun {
   /** Hands over the sealed rows when there are at least `minimum`. */
   async flushRows(minimum: number): Promise<void> {
     if (!this.#rows.hasReady(minimum)) return;
-    await this.#o.index(this.#rows.take());
+    const rows = this.#rows.take();
+    if (rows.length > 0) await this.#o.index(rows);
   }
 }
 

@@ -78,6 +78,14 @@ test("an incremental writes only new and changed entries, records deletions, and
   const tombstones = incr.rows.filter((r) => r.deleted).map((r) => Buffer.from(r.path).toString("latin1")).sort();
   assert.deepEqual(tombstones, [p("docs/c.txt"), p("old"), p("old/x"), p("old/y"), p("old/y/z")].sort());
   assert.equal(incr.summary.deleted, 5);
+  // A path without a DELETED item of its own points at its deleted ancestor's item.
+  const where = (rel: string): [number, number] => {
+    const row = incr.rows.find((r) => r.deleted && Buffer.from(r.path).toString("latin1") === p(rel))!;
+    return [row.chunkOffset, row.itemOffset];
+  };
+  assert.deepEqual(where("old/y/z"), where("old"));
+  assert.notDeepEqual(where("old"), where("docs/c.txt"));
+  assert.equal(incr.records[incr.offsets.indexOf(where("old")[0])]![0], 2);
   assert.equal(incr.summary.files, 7);
   // Of the full's entries, 5 are gone and 4 changed (root, docs, a.txt, b.txt): the rest is unchanged.
   assert.equal(incr.summary.unchanged, fullCount - 5 - 4);
