@@ -28,6 +28,7 @@ export const routes: readonly Route[] = [
   { method: "GET", path: "/clients", operationId: "listClients", summary: "Client agents", role: "viewer", response: ["Client"] },
   { method: "GET", path: "/nodes", operationId: "listNodes", summary: "Storage nodes", role: "viewer", response: ["Node"] },
   { method: "GET", path: "/pools", operationId: "listPools", summary: "Media pools", role: "viewer", response: ["Pool"] },
+  { method: "POST", path: "/pools", operationId: "putPool", summary: "Create or change a pool (retention days, drive group, medium size in bytes)", role: "admin", body: "PoolRequest", response: "Pool", status: 201 },
   { method: "GET", path: "/drives", operationId: "listDrives", summary: "Drives", role: "viewer", response: ["Drive"] },
   { method: "GET", path: "/media", operationId: "listMedia", summary: "Media (volumes)", role: "viewer", response: ["Medium"] },
   { method: "GET", path: "/tasks", operationId: "listTasks", summary: "Backup tasks", role: "viewer", response: ["Task"] },

@@ -43,6 +43,7 @@ export const schemas = {
   TokenCreated: object({ token: str, for: str, expiresAt: nullable(time) }),
   EnrollRequest: object({ token: { type: "string", minLength: 1, maxLength: 256 }, kind: { type: "string", enum: ["node", "client"] }, name, csr: { type: "string", minLength: 1, maxLength: 16384 }, dataAddress: { type: "string", maxLength: 256 } }, ["token", "kind", "name", "csr"]),
   EnrollResponse: object({ certPem: str, caPem: str, agentAddress: str }),
+  PoolRequest: object({ name, retentionDays: { type: "integer", minimum: 0, maximum: 36500 }, driveGroup: name, mediumSize: { type: "integer", minimum: 1048576 } }, ["name"]),
   TaskRequest: object({ name, client: name, paths: { ...paths, minItems: 1 }, excludes: paths, pool: name }, ["name", "client", "paths"]),
 } as const satisfies Record<string, Schema>;
 

@@ -82,3 +82,4 @@ export interface TokenCreated { token: string; for: "node" | "client" | "api"; e
 export interface EnrollRequest { token: string; kind: "node" | "client"; name: string; csr: string; dataAddress?: string }
 export interface EnrollResponse { certPem: string; caPem: string; agentAddress: string }
 export interface TaskRequest { name: string; client: string; paths: string[]; excludes?: string[]; pool?: string }
+export interface PoolRequest { name: string; retentionDays?: number; driveGroup?: string; mediumSize?: number }

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import Database from "better-sqlite3";
 import { isReelError } from "../errors/index.js";
 import { Catalog } from "./catalog.js";
-import { driverError } from "./errors.js";
+import { driverError } from "./driver-errors.js";
 import { APPLICATION_ID, openDatabase } from "./database.js";
 import { migrate } from "./migrate.js";
 import { MIGRATIONS } from "./migrations/list.js";

@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import { isReelError } from "../errors/index.js";
-import { catalogError, reasonOf } from "./errors.js";
+import { catalogError } from "./errors.js";
+import { reasonOf } from "./driver-errors.js";
 import { migrate, schemaVersion } from "./migrate.js";
 import type { Migration } from "./migrations/migration.js";
 

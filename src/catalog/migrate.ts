@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import { BugError } from "../errors/index.js";
-import { catalogError, reasonOf } from "./errors.js";
+import { catalogError } from "./errors.js";
+import { reasonOf } from "./driver-errors.js";
 import type { Migration } from "./migrations/migration.js";
 
 /** The version a catalog has: PRAGMA user_version (0 for a new file). */

@@ -11,6 +11,7 @@ import { archiveCommand } from "./commands/archive.js";
 import { backupCommand } from "./commands/backup.js";
 import { browseCommands } from "./commands/browse.js";
 import { daemonCommands } from "./commands/daemons.js";
+import { poolCommands } from "./commands/pools.js";
 import { restoreCommand } from "./commands/restore.js";
 import { tokenCommand } from "./commands/token.js";
 import { tourCommand } from "./commands/tour.js";
@@ -49,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
   program.addCommand(backupCommand(ctx));
   program.addCommand(restoreCommand(ctx));
   browseCommands(program, ctx);
+  poolCommands(program, ctx);
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();

@@ -4,7 +4,7 @@
  * server-sent events for live job progress.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { API_ERROR_STATUS, API_ROOT, type ApiErrorCode, apiError, type BackupRequest, type EnrollRequest, openApiDocument, type RestoreRequest, roleAllows, type Route, routes, schemas, type TaskRequest, type TokenRequest } from "../api/index.js";
+import { API_ERROR_STATUS, API_ROOT, type ApiErrorCode, apiError, type BackupRequest, type EnrollRequest, openApiDocument, type PoolRequest, type RestoreRequest, roleAllows, type Route, routes, schemas, type TaskRequest, type TokenRequest } from "../api/index.js";
 import type { Catalog } from "../catalog/index.js";
 import { isReelError } from "../errors/index.js";
 import { type Authority, signRequest } from "../transfer/index.js";
@@ -76,6 +76,12 @@ function handlers(o: HttpOptions): Record<string, Handler> {
     listClients: () => catalog.listClients().map((c) => ({ name: c.name, connected: hub.isConnected("client", c.name), lastSeen: iso(c.lastSeen), createdAt: c.createdAt.toISOString() })),
     listNodes: () => catalog.listNodes().map((n) => ({ name: n.name, connected: hub.isConnected("node", n.name), dataAddress: hub.node(n.name)?.dataAddress ?? n.dataAddress, lastSeen: iso(n.lastSeen), createdAt: n.createdAt.toISOString() })),
     listPools: () => catalog.listPools().map((p) => ({ name: p.name, retentionDays: p.retentionDays, driveGroup: p.driveGroup, mediumSize: p.mediumSize })),
+    putPool: (request) => {
+      const body = request.body as PoolRequest;
+      const old = catalog.getPool(body.name);
+      const p = catalog.putPool({ name: body.name, retentionDays: body.retentionDays ?? old?.retentionDays ?? 30, driveGroup: body.driveGroup ?? old?.driveGroup ?? "default", mediumSize: body.mediumSize ?? old?.mediumSize ?? 4 * 1024 ** 3 });
+      return { name: p.name, retentionDays: p.retentionDays, driveGroup: p.driveGroup, mediumSize: p.mediumSize };
+    },
     listDrives: () => catalog.listDrives().map((d) => ({ name: d.name, node: d.node, kind: d.kind, path: d.path, channels: d.channels, driveGroup: d.driveGroup })),
     listMedia: () => catalog.listMedia().map((m) => ({ id: m.id, label: m.label, pool: m.pool, drive: m.drive, state: m.state, bytesWritten: m.bytesWritten, blocks: m.blocks, endOfLife: iso(m.endOfLife), createdAt: m.createdAt.toISOString() })),
     listTasks: () => catalog.listTasks().map(taskView),

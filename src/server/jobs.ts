@@ -145,7 +145,8 @@ export class Jobs {
       this.#index.delete(job.id);
       if (done !== null) this.#recordCopy(saveset.id, done);
       const ok = result !== null && done !== null && !done.aborted;
-      if (ok) writer.finish();
+      // The rows of an incomplete saveset still say what reached the media before the break.
+      writer.finish();
       catalog.finishSaveset(saveset.id, { status: ok ? "complete" : "incomplete", files: result?.files ?? 0, bytes: result?.bytes ?? 0, errors: result?.errors ?? 0 });
       if (done === null) throw serverError("SERVER_JOB_FAILED", `Node "${node.name}" disconnected during the backup`);
       if (done.aborted) throw serverError("SERVER_JOB_FAILED", `The stream was cut short: ${done.error ?? "unknown reason"}`);

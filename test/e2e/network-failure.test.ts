@@ -142,3 +142,50 @@ test("four backups at once share one volume, their blocks interleaved; each rest
     assertSameTree(trees[i]!, join(target, trees[i]!), { root: false });
   }
 });
+
+test("a stream that fills its volume continues on the next one; the saveset restores across them", async (t) => {
+  const dir = tempDir(t);
+  const server = await startServer(t, join(dir, "var"));
+  const set = await server.cli(["pool", "set", "default", "--medium-size", "4MiB", "--json"]);
+  assert.equal(set.status, 0, set.stderr);
+  const src = join(dir, "src");
+  mkdirSync(src);
+  sh("head -c 9M /dev/urandom > a.bin && head -c 3M /dev/urandom > b.bin && echo small > c.txt", src);
+  const full = jsonOf<{ saveset: SavesetJson; job: JobJson }>(await server.cli(["backup", "--task", "span", "--json", src]));
+  assert.equal(full.job.state, "done", full.job.message ?? "");
+  const media = jsonOf<Array<{ label: string; state: string }>>(await server.cli(["media", "--json"]));
+  assert.ok(media.length >= 3, `expected the stream to span volumes, got ${media.map((m) => m.label).join(", ")}`);
+  assert.ok(media.filter((m) => m.state === "full").length >= 2);
+  const target = join(dir, "restore");
+  assert.equal((await server.cli(["restore", String(full.saveset.id), "--target", target])).status, 0);
+  assertSameTree(src, join(target, src), { root: false });
+  // One file from the middle: the node seeks into the right volume.
+  const one = join(dir, "one");
+  assert.equal((await server.cli(["restore", String(full.saveset.id), "--target", one, join(src, "c.txt")])).status, 0);
+  assert.equal(sh(`cat '${join(one, src, "c.txt")}'`), "small\n");
+});
+
+test("a full disk under the drive: the job fails naming it, the saveset is incomplete, earlier savesets are untouched", { skip: process.geteuid?.() !== 0 ? "needs root to mount a small file system" : false }, async (t) => {
+  const dir = tempDir(t);
+  const data = join(dir, "var");
+  let server = await startServer(t, data);
+  await server.stop();
+  sh(`mount -t tmpfs -o size=24m tmpfs '${join(data, "media")}'`);
+  t.after(() => void sh(`umount -l '${join(data, "media")}' || true`));
+  server = await startServer(t, data);
+  const src = join(dir, "src");
+  mkdirSync(src);
+  sh("head -c 1M /dev/urandom > small.bin", src);
+  const first = jsonOf<{ saveset: SavesetJson; job: JobJson }>(await server.cli(["backup", "--task", "fits", "--json", src]));
+  assert.equal(first.job.state, "done");
+  sh("head -c 40M /dev/urandom > big.bin", src);
+  const full = await server.cli(["backup", "--task", "fits", "--json"]);
+  assert.notEqual(full.status, 0);
+  const failed = JSON.parse(full.stdout) as { saveset: SavesetJson; job: JobJson };
+  assert.equal(failed.job.state, "failed");
+  assert.match(failed.job.message ?? "", /space|full/i);
+  assert.equal(failed.saveset.status, "incomplete");
+  const target = join(dir, "restore");
+  assert.equal((await server.cli(["restore", String(first.saveset.id), "--target", target])).status, 0);
+  assert.equal(sh(`cmp '${join(target, src, "small.bin")}' '${join(src, "small.bin")}' && echo same`), "same\n");
+});
