@@ -111,7 +111,7 @@ export class NodeService {
 
   /** A client's data connection: either sends one stream (stream.open) or reads one (stream.read). */
   #onData(conn: Connection): void {
-    let writer: { stream: string; writer: StreamWriter } | null = null;
+    let writer: { stream: string; drive: string; writer: StreamWriter } | null = null;
     conn.onRecord(async (record) => {
       if (writer === null) throw serviceError("TRANSFER_BAD_MESSAGE", "A record came before stream.open");
       await writer.writer.write(record);
@@ -123,7 +123,7 @@ export class NodeService {
           const expect = this.#expected.get(request.stream);
           if (expect === undefined || expect.client !== conn.peer?.name) throw serviceError("TRANSFER_UNEXPECTED_STREAM", `Stream ${request.stream} was not announced for client "${conn.peer?.name ?? "?"}"`);
           this.#expected.delete(request.stream);
-          writer = { stream: request.stream, writer: this.#drives.get(expect.drive.name)!.agent.openStream(idFromString(request.stream)) };
+          writer = { stream: request.stream, drive: expect.drive.name, writer: this.#drives.get(expect.drive.name)!.agent.openStream(idFromString(request.stream)) };
           await conn.reply(request, { ok: true });
         } else if (request.type === "stream.close") {
           if (writer === null) throw serviceError("TRANSFER_BAD_MESSAGE", "stream.close without stream.open");
@@ -145,9 +145,24 @@ export class NodeService {
       if (writer === null) return;
       const broken = writer;
       writer = null;
-      const placement = await broken.writer.abort();
-      await this.#report({ type: "stream.done", stream: broken.stream, aborted: true, error: error?.message ?? "the client closed the connection before the end of the stream", ...placement });
+      const reason = error?.message ?? "the client closed the connection before the end of the stream";
+      try {
+        const placement = await broken.writer.abort();
+        await this.#report({ type: "stream.done", stream: broken.stream, aborted: true, error: reason, ...placement });
+      } catch (failure) {
+        // The drive failed (a full disk, an I/O error): its agent is done; the next stream gets a new one.
+        this.#forgetFailedDrive(broken.drive);
+        const why = failure instanceof Error ? failure.message : String(failure);
+        await this.#report({ type: "stream.done", stream: broken.stream, aborted: true, error: why, bytes: 0, segments: [], extents: [] });
+      }
     }).catch((error: unknown) => this.#o.log(`node ${this.#o.name}: ${error instanceof Error ? error.message : String(error)}`));
+  }
+
+  #forgetFailedDrive(name: string): void {
+    const state = this.#drives.get(name);
+    if (state === undefined) return;
+    this.#drives.delete(name);
+    void state.agent.close().catch(() => undefined);
   }
 
   async #report(done: StreamDone): Promise<void> {
