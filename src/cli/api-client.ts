@@ -82,9 +82,9 @@ export class ApiClient {
       let buffer = "";
       try {
         for (;;) {
-          const { value, done } = await reader.read();
-          if (done) return;
-          buffer += decoder.decode(value, { stream: true });
+          const read = (await reader.read()) as { done: boolean; value?: Uint8Array };
+          if (read.done) return;
+          buffer += decoder.decode(read.value, { stream: true });
           let cut: number;
           while ((cut = buffer.indexOf("\n\n")) >= 0) {
             const chunk = buffer.slice(0, cut);

@@ -24,12 +24,12 @@ export function startDaemon(t: TestContext, args: string[], ready: RegExp, env: 
   };
   t.after(stop);
   return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (b: Buffer) => {
+    child.stdout.on("data", (b: Buffer) => {
       out += b.toString("utf8");
       const match = ready.exec(out);
       if (match !== null) resolve({ child, match, output: () => out + err, stop });
     });
-    child.stderr!.on("data", (b: Buffer) => (err += b.toString("utf8")));
+    child.stderr.on("data", (b: Buffer) => (err += b.toString("utf8")));
     child.once("exit", (code) => reject(new Error(`reel ${args.join(" ")} exited (${code}) before it was ready:\n${out}${err}`)));
   });
 }
