@@ -81,6 +81,27 @@ test("one box: full and incremental backup through the embedded node and client,
   assert.equal(existsSync(join(sub, src, "src")), false);
 });
 
+test("in-place restores: --overwrite never keeps a changed file, older replaces it only when older, always replaces it", async (t) => {
+  const dir = tempDir(t);
+  const server = await startServer(t, join(dir, "var"));
+  const src = join(dir, "src");
+  mkdirSync(src);
+  writeFileSync(join(src, "a.txt"), "saved\n");
+  sh("touch -d '2020-01-01' a.txt", src);
+  const full = jsonOf<SavesetJson>(await server.cli(["backup", "--task", "inplace", "--json", src]));
+  const file = join(src, "a.txt");
+  writeFileSync(file, "changed later\n");
+  assert.equal((await server.cli(["restore", String(full.saveset.id), "--in-place", "--overwrite", "never"])).status, 0);
+  assert.equal(sh(`cat '${file}'`), "changed later\n");
+  assert.equal((await server.cli(["restore", String(full.saveset.id), "--in-place", "--overwrite", "older"])).status, 0);
+  assert.equal(sh(`cat '${file}'`), "changed later\n", "the file on disk is newer than the saved one");
+  assert.equal((await server.cli(["restore", String(full.saveset.id), "--in-place", "--overwrite", "always"])).status, 0);
+  assert.equal(sh(`cat '${file}'`), "saved\n");
+  rmSync(file);
+  assert.equal((await server.cli(["restore", String(full.saveset.id), "--in-place"])).status, 0);
+  assert.equal(sh(`cat '${file}'`), "saved\n");
+});
+
 test("a separate node and client enroll with one-time tokens and back up over mutual TLS", async (t) => {
   const dir = tempDir(t);
   const server = await startServer(t, join(dir, "var"), ["--no-embedded"]);
