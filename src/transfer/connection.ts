@@ -67,6 +67,10 @@ function rejected(error: unknown): Promise<never> {
  * 5. A handler that throws answers its request with the error when the message had an `id`;
  *    otherwise the connection is aborted with that error (`transfer.abort`).
  */
+/** Records are assembled in buffers of at least this size, and this many are kept for reuse. */
+const RECORD_MEMORY_BYTES = 1024 * 1024 + 64 * 1024;
+const RECORD_POOL_SIZE = 4;
+
 export class Connection {
   readonly peer: Peer | null;
   readonly closed: Promise<Error | null>;
@@ -97,11 +101,17 @@ export class Connection {
   #readyState!: { resolve(): void; reject(error: Error): void };
 
   /** `remote` names the other end in messages when there is no verified peer ("127.0.0.1:4000"). */
+  /** Memory for assembling records, reused once their handler settled (opt-in: reuseRecordMemory). */
+  readonly #recordPool: Uint8Array[];
+  #assembled: Set<Uint8Array> | null;
+
   constructor(socket: Duplex, options: { peer?: Peer | null; remote?: string } = {}) {
     this.#socket = socket;
     this.peer = options.peer ?? null;
     this.#describe = this.peer !== null ? `${this.peer.kind} "${this.peer.name}"` : `peer ${options.remote ?? "(unnamed)"}`;
-    this.#decoder = new FrameDecoder({ source: `from ${this.#describe}` });
+    this.#recordPool = [];
+    this.#assembled = null;
+    this.#decoder = new FrameDecoder({ source: `from ${this.#describe}`, allocate: (length, type) => this.#allocate(length, type) });
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.ready = new Promise<void>((resolve, reject) => (this.#readyState = { resolve, reject }));
     this.ready.catch(ignore);
@@ -308,6 +318,31 @@ export class Connection {
     if (!waiting && !this.#busy && this.#socketClosed) this.#resolveClosed(this.#result);
   }
 
+  /**
+   * From now on, records split across socket chunks are assembled in reused memory: a record
+   * passed to the record handler is valid only until the handler's promise settles (the handler
+   * must copy what it keeps). Saves allocating, zeroing and collecting a buffer per record.
+   */
+  reuseRecordMemory(): void {
+    this.#assembled ??= new Set();
+  }
+
+  #allocate(length: number, type: FrameType): Uint8Array {
+    if (this.#assembled === null || type !== FrameType.record) return new Uint8Array(length);
+    const pool = this.#recordPool;
+    let memory = pool.pop();
+    if (memory === undefined || memory.byteLength < length) memory = new Uint8Array(Math.max(length, RECORD_MEMORY_BYTES));
+    const record = memory.subarray(0, length);
+    this.#assembled.add(record);
+    return record;
+  }
+
+  #release(payload: Uint8Array): void {
+    if (this.#assembled === null || !this.#assembled.delete(payload)) return;
+    const pool = this.#recordPool;
+    if (pool.length < RECORD_POOL_SIZE) pool.push(new Uint8Array(payload.buffer, 0, payload.buffer.byteLength));
+  }
+
   #handlerFor(frame: Frame): (() => void | Promise<void>) | undefined {
     switch (frame.kind) {
       case "message": {
@@ -318,7 +353,13 @@ export class Connection {
       }
       case "record": {
         const handler = this.#onRecord;
-        return handler === undefined ? undefined : () => handler(frame.payload);
+        if (handler === undefined) return undefined;
+        if (this.#assembled === null) return () => handler(frame.payload);
+        return () => {
+          const result = handler(frame.payload);
+          if (result === undefined || typeof (result as { then?: unknown }).then !== "function") return this.#release(frame.payload);
+          return (result).finally(() => this.#release(frame.payload));
+        };
       }
       case "binary": {
         const handler = this.#onBinary;

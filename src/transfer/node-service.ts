@@ -112,6 +112,8 @@ export class NodeService {
   /** A client's data connection: either sends one stream (stream.open) or reads one (stream.read). */
   #onData(conn: Connection): void {
     let writer: { stream: string; drive: string; writer: StreamWriter } | null = null;
+    // The media agent copies each record into its blocks before write() settles.
+    conn.reuseRecordMemory();
     conn.onRecord(async (record) => {
       if (writer === null) throw serviceError("TRANSFER_BAD_MESSAGE", "A record came before stream.open");
       await writer.writer.write(record);
@@ -129,7 +131,14 @@ export class NodeService {
           if (writer === null) throw serviceError("TRANSFER_BAD_MESSAGE", "stream.close without stream.open");
           const done = writer;
           writer = null;
-          const placement = await done.writer.end();
+          let placement;
+          try {
+            placement = await done.writer.end();
+          } catch (error) {
+            // Refused at the end (no trailer, a failed drive): the server still learns where it lies.
+            await this.#reportAborted(done, error instanceof Error ? error.message : String(error));
+            throw error;
+          }
           await this.#report({ type: "stream.done", stream: done.stream, aborted: false, error: null, ...placement });
           await conn.reply(request, { ok: true, bytes: placement.bytes });
         } else if (request.type === "stream.read") {
@@ -145,17 +154,21 @@ export class NodeService {
       if (writer === null) return;
       const broken = writer;
       writer = null;
-      const reason = error?.message ?? "the client closed the connection before the end of the stream";
-      try {
-        const placement = await broken.writer.abort();
-        await this.#report({ type: "stream.done", stream: broken.stream, aborted: true, error: reason, ...placement });
-      } catch (failure) {
-        // The drive failed (a full disk, an I/O error): its agent is done; the next stream gets a new one.
-        this.#forgetFailedDrive(broken.drive);
-        const why = failure instanceof Error ? failure.message : String(failure);
-        await this.#report({ type: "stream.done", stream: broken.stream, aborted: true, error: why, bytes: 0, segments: [], extents: [] });
-      }
+      await this.#reportAborted(broken, error?.message ?? "the client closed the connection before the end of the stream");
     }).catch((error: unknown) => this.#o.log(`node ${this.#o.name}: ${error instanceof Error ? error.message : String(error)}`));
+  }
+
+  /** Aborts a stream and tells the server where its blocks lie (nowhere, if the drive failed). */
+  async #reportAborted(broken: { stream: string; drive: string; writer: StreamWriter }, reason: string): Promise<void> {
+    try {
+      const placement = await broken.writer.abort();
+      await this.#report({ type: "stream.done", stream: broken.stream, aborted: true, error: reason, ...placement });
+    } catch (failure) {
+      // The drive failed (a full disk, an I/O error): its agent is done; the next stream gets a new one.
+      this.#forgetFailedDrive(broken.drive);
+      const why = failure instanceof Error ? failure.message : String(failure);
+      await this.#report({ type: "stream.done", stream: broken.stream, aborted: true, error: why, bytes: 0, segments: [], extents: [] });
+    }
   }
 
   #forgetFailedDrive(name: string): void {

@@ -35,9 +35,16 @@ export class FrameDecoder {
   #frameOffset = 0;
   #failure: ReelError | null = null;
 
-  /** `source` names the peer in error messages, as in `from node "n1"`. */
-  constructor(options: { source?: string } = {}) {
+  readonly #allocate: (length: number, type: FrameType) => Uint8Array;
+
+  /**
+   * `source` names the peer in error messages, as in `from node "n1"`. `allocate` gives the
+   * memory a split payload is assembled in (a pool, say; default: a new array); it must return
+   * exactly `length` bytes that nobody else writes into until the receiver is done with them.
+   */
+  constructor(options: { source?: string; allocate?: (length: number, type: FrameType) => Uint8Array } = {}) {
     this.#source = options.source === undefined ? "" : ` ${options.source}`;
+    this.#allocate = options.allocate ?? ((length) => new Uint8Array(length));
   }
 
   /** Bytes of an unfinished frame held so far: non-zero when a stream ends mid-frame. */
@@ -108,7 +115,7 @@ export class FrameDecoder {
       this.#finish(bytes.subarray(at, end), frames);
       return end;
     }
-    this.#payload ??= new Uint8Array(this.#length);
+    this.#payload ??= this.#allocate(this.#length, this.#type);
     const take = Math.min(this.#length - this.#payloadFill, available);
     this.#payload.set(bytes.subarray(at, at + take), this.#payloadFill);
     this.#payloadFill += take;
