@@ -159,3 +159,30 @@ test("records pause the sender while the receiver's handler is busy (backpressur
   await b.closed;
   assert.equal(received, 64);
 });
+
+test("reuseRecordMemory(): records assembled in reused memory arrive intact while handlers copy them, sync or async", async () => {
+  const [a, b] = await connectionPair();
+  b.reuseRecordMemory();
+  const received: Buffer[] = [];
+  let n = 0;
+  b.onRecord((record) => {
+    // Every other handler finishes later: the memory must not be reused before it settles.
+    if (n++ % 2 === 0) {
+      received.push(Buffer.from(record));
+      return;
+    }
+    return tick().then(() => void received.push(Buffer.from(record)));
+  });
+  const sent: Buffer[] = [];
+  for (let i = 0; i < 40; i++) {
+    const record = Buffer.alloc(100_000 + i * 37_000, i + 1);
+    record.writeUInt32LE(i, 0);
+    sent.push(record);
+    await a.sendRecord(record);
+  }
+  await a.send({ type: "done" });
+  await new Promise<void>((resolve) => b.onMessage(() => resolve()));
+  assert.equal(received.length, sent.length);
+  for (let i = 0; i < sent.length; i++) assert.ok(received[i]!.equals(sent[i]!), `record ${i} differs`);
+  await a.close();
+});
