@@ -170,7 +170,12 @@ test("a full disk under the drive: the job fails naming it, the saveset is incom
   const data = join(dir, "var");
   let server = await startServer(t, data);
   await server.stop();
-  sh(`mount -t tmpfs -o size=24m tmpfs '${join(data, "media")}'`);
+  try {
+    sh(`mount -t tmpfs -o size=24m tmpfs '${join(data, "media")}'`);
+  } catch {
+    t.skip("this machine does not let us mount a small file system");
+    return;
+  }
   t.after(() => void sh(`umount -l '${join(data, "media")}' || true`));
   server = await startServer(t, data);
   const src = join(dir, "src");
