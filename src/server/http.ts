@@ -47,6 +47,14 @@ function found<T>(value: T | null, what: string): T {
 
 function handlers(o: HttpOptions): Record<string, Handler> {
   const { catalog, hub, jobs } = o;
+  /** A job just started: its view at once, or with `wait`, once it ended (200 instead of 202). */
+  const started = async (job: { id: number }, wait: boolean | undefined, reply: FastifyReply): Promise<object> => {
+    if (wait === true) {
+      await jobs.wait(job.id);
+      void reply.code(200);
+    }
+    return jobView(catalog.getJob(job.id)!);
+  };
   const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
   return {
     health: () => ({ status: "ok", version: o.version, time: o.now().toISOString() }),
@@ -91,22 +99,8 @@ function handlers(o: HttpOptions): Record<string, Handler> {
     },
     listJobs: (request) => catalog.listJobs({ limit: Number((request.query as { limit?: string }).limit ?? 100) }).map(jobView),
     getJob: (request) => jobView(found(catalog.getJob(param(request, "id")), "such job")),
-    startBackup: async (request, reply) => {
-      const body = request.body as BackupRequest;
-      const job = jobs.startBackup(body);
-      if (body.wait !== true) return jobView(job);
-      await jobs.wait(job.id);
-      void reply.code(200);
-      return jobView(catalog.getJob(job.id)!);
-    },
-    startRestore: async (request, reply) => {
-      const body = request.body as RestoreRequest;
-      const job = jobs.startRestore(body);
-      if (body.wait !== true) return jobView(job);
-      await jobs.wait(job.id);
-      void reply.code(200);
-      return jobView(catalog.getJob(job.id)!);
-    },
+    startBackup: (request, reply) => started(jobs.startBackup(request.body as BackupRequest), (request.body as BackupRequest).wait, reply),
+    startRestore: (request, reply) => started(jobs.startRestore(request.body as RestoreRequest), (request.body as RestoreRequest).wait, reply),
     listSavesets: (request) => catalog.listSavesets({ ...((request.query as { task?: string }).task === undefined ? {} : { task: (request.query as { task: string }).task }) }).map(savesetView),
     getSaveset: (request) => savesetView(found(catalog.getSaveset(param(request, "id")), "such saveset")),
     listFiles: (request) => {

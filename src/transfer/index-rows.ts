@@ -3,18 +3,10 @@
  * then rows of 56 fixed bytes and the path. Little-endian. Used by the client to send the rows
  * of a running backup to the server, and by the server to send a client the previous index.
  */
-export interface WireIndexRow {
-  path: Uint8Array;
-  type: number;
-  size: number;
-  mode: number;
-  mtimeNs: bigint;
-  ctimeNs: bigint;
-  inode: number;
-  chunkOffset: number;
-  itemOffset: number;
-  deleted: boolean;
-}
+import type { IndexedFile } from "../client/index.js";
+
+/** A file-index row as it travels: the client's row without the hard link's target. */
+export type WireIndexRow = Omit<IndexedFile, "linkTarget">;
 
 const FIXED = 56;
 
