@@ -94,13 +94,13 @@ export class SavesetRestore {
   /**
    * Ends the current stream (all its records pushed, or the sender can send no more): finishes
    * the last file, sets directory modes and times, reports problems. The next push starts the
-   * next stream of the chain.
+   * next stream of the chain. `isPartial`: the sender stopped on purpose before the trailer.
    */
-  endStream(): Promise<StreamRestoreResult> {
+  endStream(isPartial = false): Promise<StreamRestoreResult> {
     const isFailed = this.#failure !== null;
     this.#failure = null;
     try {
-      const result = this.#current().end(isFailed);
+      const result = this.#current().end(isFailed, isPartial);
       return Promise.resolve(result);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new BugError(String(error)));

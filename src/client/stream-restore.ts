@@ -140,14 +140,15 @@ export class StreamRestore {
 
   /**
    * The stream is over (all records pushed, or no more can come): finishes the files and says
-   * how it went. After a failure (`isFailed`: a push threw, the caller reported it) only what was
+   * how it went. `isPartial`: the sender stopped on purpose before the trailer (a restore of a few
+   * files stops after them), so no trailer is expected. After a failure (`isFailed`: a push threw, the caller reported it) only what was
    * restored is finished.
    */
-  end(isFailed = false): StreamRestoreResult {
+  end(isFailed = false, isPartial = false): StreamRestoreResult {
     this.#restorer.finish();
     if (!isFailed) {
       // A seek reads part of the stream on purpose: no trailer to expect, no digest to check.
-      if (!this.#isSeek) this.#problems.push(...(this.#trailer?.problems ?? ["the stream ends before its trailer: it is incomplete"]));
+      if (!this.#isSeek && !isPartial) this.#problems.push(...(this.#trailer?.problems ?? ["the stream ends before its trailer: it is incomplete"]));
       for (const problem of this.#problems) this.#reporter.error(`Stream damaged: ${problem}`);
     }
     const c = this.#restorer.counts;
@@ -158,7 +159,7 @@ export class StreamRestore {
       damaged: c.damaged - this.#start.damaged,
       errors: c.failed - this.#start.failed + this.#lost,
       removed: c.removed - this.#start.removed,
-      trailerOk: !this.#isSeek && this.#trailer?.isIntact === true,
+      trailerOk: !this.#isSeek && !isPartial && this.#trailer?.isIntact === true,
       problems: this.#problems,
     };
   }

@@ -14,6 +14,15 @@ import { serverError } from "./errors.js";
 import { jobView } from "./views.js";
 
 export const MEDIA_BLOCK_SIZE = 256 * 1024;
+/** Room after a file's data for record and item headers, chunk padding and a following entry. */
+const STOP_MARGIN_BYTES = 4 * 1024 * 1024;
+
+/** A stream of a restore: read from `fromOffset`, up to `stopAtOffset` when only files are wanted. */
+interface PlannedStream {
+  saveset: Saveset;
+  fromOffset: number;
+  stopAtOffset?: number;
+}
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface JobsOptions {
@@ -132,26 +141,45 @@ export class Jobs {
     this.#index.set(job.id, writer);
     const placed = new Promise<StreamDone>((resolve) => this.#streams.set(stream, resolve));
     let result: BackupResult | null = null;
+    let failure: unknown = null;
+    let announced = false;
     try {
       await node.conn.request({ type: "stream.expect", stream, client: task.client, drive: { name: drive.name, kind: drive.kind, path: drive.path }, pool: pool.name, blockSize: MEDIA_BLOCK_SIZE });
+      announced = true;
       result = await client.conn.request<BackupResult>({
         type: "backup.run", job: job.id, stream, node: { name: node.name, address: node.dataAddress ?? "" }, paths: task.paths, excludes: task.excludes,
         level, base: base?.id ?? null, compression: "none", compressionLevel: 3, descriptor: { task: task.name, client: task.client, level, saveset: stream },
       });
-    } finally {
-      // The node reports where the stream lies even when it was cut short: keep what was written.
-      const done = await Promise.race([placed, node.conn.closed.then(() => null)]);
-      this.#streams.delete(stream);
-      this.#index.delete(job.id);
-      if (done !== null) this.#recordCopy(saveset.id, done);
-      const ok = result !== null && done !== null && !done.aborted;
-      // The rows of an incomplete saveset still say what reached the media before the break.
-      writer.finish();
-      catalog.finishSaveset(saveset.id, { status: ok ? "complete" : "incomplete", files: result?.files ?? 0, bytes: result?.bytes ?? 0, errors: result?.errors ?? 0 });
-      if (done === null) throw serverError("SERVER_JOB_FAILED", `Node "${node.name}" disconnected during the backup`);
-      if (done.aborted) throw serverError("SERVER_JOB_FAILED", `The stream was cut short: ${done.error ?? "unknown reason"}`);
+    } catch (error) {
+      failure = error;
     }
-    catalog.updateJob(job.id, { state: "done", endedAt: this.#o.now(), files: result.files, bytes: result.bytes, errors: result.errors, message: summary(result) });
+    // The node reports where the stream lies even when it was cut short: keep what was written.
+    // A stream the client never opened is withdrawn instead (the node then reports nothing).
+    const opened = announced && (failure === null || (await this.#withdraw(node.conn, stream)));
+    const done = opened ? await Promise.race([placed, node.conn.closed.then(() => null)]) : null;
+    this.#streams.delete(stream);
+    this.#index.delete(job.id);
+    if (done !== null) this.#recordCopy(saveset.id, done);
+    const ok = result !== null && done !== null && !done.aborted;
+    // The rows of an incomplete saveset still say what reached the media before the break.
+    writer.finish();
+    catalog.finishSaveset(saveset.id, { status: ok ? "complete" : "incomplete", files: result?.files ?? 0, bytes: result?.bytes ?? 0, errors: result?.errors ?? 0 });
+    if (ok) {
+      catalog.updateJob(job.id, { state: "done", endedAt: this.#o.now(), files: result!.files, bytes: result!.bytes, errors: result!.errors, message: summary(result!) });
+      return;
+    }
+    // Say why, both sides: the client's own error and what the node saw.
+    const reasons = [failure instanceof Error ? failure.message : failure === null ? null : JSON.stringify(failure), done === null ? (opened ? `node "${node.name}" disconnected during the backup` : null) : done.aborted ? `the stream was cut short: ${done.error ?? "unknown reason"}` : null];
+    throw serverError("SERVER_JOB_FAILED", reasons.filter((r) => r !== null).join("; ") || "the backup did not finish", {}, failure ?? undefined);
+  }
+
+  /** Tells the node to forget an announced stream; true when the client had opened it already. */
+  async #withdraw(node: { request<T>(message: { type: string; [k: string]: unknown }): Promise<T> }, stream: string): Promise<boolean> {
+    try {
+      return (await node.request<{ opened: boolean }>({ type: "stream.withdraw", stream })).opened;
+    } catch {
+      return true; // the node is gone: its closed connection ends the wait
+    }
   }
 
   #recordCopy(savesetId: number, done: StreamDone): void {
@@ -189,7 +217,7 @@ export class Jobs {
    * the stream); a stream that holds none of the selected entries is not read. A selected hard
    * link brings the file it links to (the first name of its inode), as its data lies there.
    */
-  #plan(saveset: Saveset, selection: Buffer[]): { saveset: Saveset; fromOffset: number }[] {
+  #plan(saveset: Saveset, selection: Buffer[]): PlannedStream[] {
     const catalog = this.#o.catalog;
     const chain = catalog.chainOf(saveset.id);
     if (selection.length === 0 || selection.some((p) => p.length === 0)) return chain.map((s) => ({ saveset: s, fromOffset: 0 }));
@@ -215,11 +243,14 @@ export class Jobs {
       const mine = rows.filter((r) => r.savesetId === s.id);
       // A directory's changed entries may lie in a later stream without the directory itself.
       if (mine.length === 0) return hasDirectory ? [{ saveset: s, fromOffset: 0 }] : [];
-      return [{ saveset: s, fromOffset: Math.min(...mine.map((r) => r.chunkOffset)) }];
+      const fromOffset = Math.min(...mine.map((r) => r.chunkOffset));
+      if (hasDirectory) return [{ saveset: s, fromOffset }];
+      // Files only: their data follows their entries, so the node may stop soon after them.
+      return [{ saveset: s, fromOffset, stopAtOffset: Math.max(...mine.map((r) => r.chunkOffset + r.size + Math.ceil(r.size / 32) + STOP_MARGIN_BYTES)) }];
     });
   }
 
-  async #runRestore(job: Job, clientName: string, target: string, selection: Buffer[], overwrite: RestoreRun["overwrite"], plan: { saveset: Saveset; fromOffset: number }[]): Promise<void> {
+  async #runRestore(job: Job, clientName: string, target: string, selection: Buffer[], overwrite: RestoreRun["overwrite"], plan: PlannedStream[]): Promise<void> {
     const { catalog, hub } = this.#o;
     const client = hub.client(clientName);
     if (client === null) throw serverError("SERVER_NOT_CONNECTED", `Client "${clientName}" is not connected`);
@@ -234,8 +265,9 @@ export class Jobs {
       const node = hub.node(drive.node);
       if (node === null) throw serverError("SERVER_NOT_CONNECTED", `Node "${drive.node}", which holds saveset ${part.saveset.id}, is not connected`);
       const extents = copy.extents.map((e) => ({ label: catalog.getMedium(e.mediumId)!.label, firstBlock: e.firstBlock, blockCount: e.blockCount, streamOffset: e.streamOffset }));
-      await node.conn.request({ type: "stream.serve", stream: part.saveset.uuid, client: clientName, drive: { name: drive.name, kind: drive.kind, path: drive.path }, extents, fromOffset: part.fromOffset });
-      streams.push({ stream: part.saveset.uuid, node: { name: node.name, address: node.dataAddress ?? "" }, fromOffset: part.fromOffset });
+      const stop = part.stopAtOffset === undefined ? {} : { stopAtOffset: part.stopAtOffset };
+      await node.conn.request({ type: "stream.serve", stream: part.saveset.uuid, client: clientName, drive: { name: drive.name, kind: drive.kind, path: drive.path }, extents, fromOffset: part.fromOffset, ...stop });
+      streams.push({ stream: part.saveset.uuid, node: { name: node.name, address: node.dataAddress ?? "" }, fromOffset: part.fromOffset, partial: part.stopAtOffset !== undefined });
     }
     const result = await client.conn.request<RestoreResult>({
       type: "restore.run", job: job.id, target, selection: selection.map((p) => p.toString("base64")), overwrite, numericOwner: false, streams,

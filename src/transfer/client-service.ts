@@ -137,7 +137,7 @@ export class ClientService {
     const reporter = this.#reporter(run.job);
     const restore = new SavesetRestore({
       target: run.target, selection: run.selection.map((p) => Buffer.from(p, "base64")), overwrite: run.overwrite,
-      numericOwner: run.numericOwner || !this.#o.isRoot, passphrase: this.#o.passphrase, reporter,
+      numericOwner: run.numericOwner || !this.#o.isRoot, passphrase: this.#o.passphrase, reporter, threads: this.#o.threads,
     });
     const total: RestoreResult = { files: 0, bytes: 0, damaged: 0, errors: 0 };
     try {
@@ -173,7 +173,7 @@ export class ClientService {
       });
       await Promise.race([ended, closed]);
       for (const loss of (eof as StreamEof | null)?.losses ?? []) reporter.error(`stream ${part.stream}: ${loss}`);
-      const result = await restore.endStream();
+      const result = await restore.endStream(part.partial === true);
       return { files: result.files, bytes: result.bytes, damaged: result.damaged, errors: result.errors };
     } finally {
       await node.close().catch(() => undefined);

@@ -23,7 +23,11 @@ export interface StreamServe {
   drive: { name: string; kind: string; path: string };
   extents: WireExtent[];
   fromOffset: number;
+  /** Stop after the record that reaches this stream offset (a restore of a few files); absent: read to the end. */
+  stopAtOffset?: number;
 }
+/** Server → node: the client failed; forget the stream if it was never opened. Reply: `{ opened }`. */
+export interface StreamWithdraw { type: "stream.withdraw"; stream: string }
 /** Node → server: asks for a new volume on a drive (the catalog names it). */
 export interface VolumeNext { type: "volume.next"; drive: string; pool: string; blockSize: number }
 export interface VolumeNextReply { label: string; mediumId: string; capacityBytes: number }
@@ -70,7 +74,8 @@ export interface RestoreRun {
   selection: string[];
   overwrite: "always" | "never" | "older";
   numericOwner: boolean;
-  streams: { stream: string; node: { name: string; address: string }; fromOffset: number }[];
+  /** `partial`: the node stops before the trailer on purpose (only a few files are wanted). */
+  streams: { stream: string; node: { name: string; address: string }; fromOffset: number; partial?: boolean }[];
 }
 export interface RestoreResult { files: number; bytes: number; damaged: number; errors: number }
 

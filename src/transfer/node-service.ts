@@ -81,6 +81,13 @@ export class NodeService {
         await server.reply(message as { id: number }, { ok: true });
         return;
       }
+      case "stream.withdraw": {
+        // The client failed before it opened the stream (or after: then its end is reported as usual).
+        const stream = String(message["stream"]);
+        const wasWaiting = this.#expected.delete(stream);
+        await server.reply(message as { id: number }, { opened: !wasWaiting });
+        return;
+      }
       case "stream.serve": {
         this.#serving.set((message as unknown as StreamServe).stream, message as unknown as StreamServe);
         await server.reply(message as { id: number }, { ok: true });
@@ -200,7 +207,7 @@ export class NodeService {
     };
     // Seeking: the HEAD first (it says how the stream is sealed), then from the chunk asked for.
     if (serve.fromOffset > 0) await read(0, 1);
-    await read(serve.fromOffset);
+    await read(serve.fromOffset, serve.stopAtOffset);
     await conn.send({ type: "stream.eof", stream: serve.stream, losses });
   }
 }
