@@ -1,7 +1,6 @@
 import { closeSync, fstatSync, openSync, unlinkSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { BufferRecycler, createArchive, DEFAULT_BLOCK_SIZE, FileBlockOutput, StreamBlockOutput } from "../../client/index.js";
 import { ReelError } from "../../errors/index.js";
 import { isValidBlockSize } from "../../format/index.js";
 import type { CliContext } from "../context.js";
@@ -30,9 +29,10 @@ export function archiveCreateCommand(parent: Command, ctx: CliContext): void {
     .option("--level <n>", "zstd level (1 fast … 19 small)", integer(1, 19), 3)
     .option("--encrypt", "encrypt with a passphrase (REEL_PASSPHRASE or asked)", false)
     .option("--exclude <pattern>", "leave out matching names (glob; repeatable)", collect, [])
-    .option("--block-size <bytes>", "block size of the medium", integer(4096, 16 * 1024 * 1024), DEFAULT_BLOCK_SIZE)
+    .option("--block-size <bytes>", "block size of the medium", integer(4096, 16 * 1024 * 1024), 64 * 1024)
     .argument("<path...>", "files and directories to archive")
     .action(async (paths: string[], o: { file: string; directory: string; compress: "zstd" | "none"; level: number; encrypt: boolean; exclude: string[]; blockSize: number }) => {
+      const { BufferRecycler, createArchive, FileBlockOutput, StreamBlockOutput } = await import("../../client/index.js");
       if (!isValidBlockSize(o.blockSize)) throw new ReelError("CLI_BAD_ARGUMENT", `Cannot use block size ${o.blockSize}: it must be a multiple of 4096`);
       const passphrase = o.encrypt ? readPassphrase(ctx.env, { confirm: true }) : null;
       const toStdout = o.file === "-";

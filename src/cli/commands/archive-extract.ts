@@ -1,7 +1,6 @@
 import { mkdirSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { blocksFromStream, extractArchive, MediumFile, nodeCodecs } from "../../client/index.js";
 import type { CliContext } from "../context.js";
 import { readPassphrase } from "../passphrase.js";
 import { TerminalReporter } from "../render/terminal-reporter.js";
@@ -15,6 +14,7 @@ export function archiveExtractCommand(parent: Command, ctx: CliContext): void {
     .option("--numeric-owner", "restore owners by number, not by name", false)
     .argument("[path...]", "members to extract")
     .action(async (paths: string[], o: { file: string; directory: string; numericOwner: boolean }) => {
+      const { blocksFromStream, extractArchive, MediumFile, nodeCodecs } = await import("../../client/index.js");
       const codecs = nodeCodecs();
       const destPath = resolve(ctx.cwd, o.directory);
       mkdirSync(destPath, { recursive: true });

@@ -1,10 +1,8 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { archiveProblems, blocksFromStream, MediumFile, nodeCodecs, readIndex, readSequentially } from "../../client/index.js";
 import type { Entry } from "../../format/index.js";
 import type { CliContext } from "../context.js";
 import { readPassphrase } from "../passphrase.js";
-import { listJson, listText } from "../render/entry-list.js";
 /** `reel archive list`. */
 export function archiveListCommand(parent: Command, ctx: CliContext): void {
   parent
@@ -14,6 +12,8 @@ export function archiveListCommand(parent: Command, ctx: CliContext): void {
     .option("--json", "print a JSON array of entries", false)
     .option("-v, --verbose", "long listing (mode, owner, size, time)", false)
     .action(async (o: { file: string; json: boolean; verbose: boolean }) => {
+      const { archiveProblems, blocksFromStream, MediumFile, nodeCodecs, readIndex, readSequentially } = await import("../../client/index.js");
+      const { listJson, listText } = await import("../render/entry-list.js");
       const codecs = nodeCodecs();
       const passphrase = (): string => readPassphrase(ctx.env, { confirm: false });
       const entries: Entry[] = [];

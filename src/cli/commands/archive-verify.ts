@@ -1,6 +1,5 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { archiveProblems, blocksFromStream, displayPath, MediumFile, nodeCodecs, readSequentially } from "../../client/index.js";
 import type { CliContext } from "../context.js";
 import { readPassphrase } from "../passphrase.js";
 import { TerminalReporter } from "../render/terminal-reporter.js";
@@ -11,6 +10,7 @@ export function archiveVerifyCommand(parent: Command, ctx: CliContext): void {
     .description("read the whole archive and check every checksum; exit 0 only if it is intact")
     .requiredOption("-f, --file <file>", "archive to read, - for standard input")
     .action(async (o: { file: string }) => {
+      const { archiveProblems, blocksFromStream, displayPath, MediumFile, nodeCodecs, readSequentially } = await import("../../client/index.js");
       const codecs = nodeCodecs();
       const hasPassphrase = (ctx.env["REEL_PASSPHRASE"] ?? "") !== "" || ctx.stdin.isTTY;
       const medium = o.file === "-" ? null : MediumFile.open(resolve(ctx.cwd, o.file), codecs);

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { runClient, runNode, startServer } from "../../server/index.js";
 import type { CliContext } from "../context.js";
 
 /** Runs until SIGINT or SIGTERM (or the daemon's own end), then stops cleanly. */
@@ -12,7 +11,7 @@ async function untilStopped(stop: () => Promise<void>, closed?: Promise<Error | 
   await stop();
 }
 
-/** `reel server`, `reel node`, `reel client`: the daemons. */
+/** `reel server`, `reel node`, `reel client`: the daemons (loaded only when one runs: the other verbs start fast). */
 export function daemonCommands(program: Command, ctx: CliContext): void {
   program
     .command("server")
@@ -22,6 +21,7 @@ export function daemonCommands(program: Command, ctx: CliContext): void {
     .option("--agent-listen <host:port>", "address for nodes and client agents (mutual TLS); default: the API's port + 1")
     .option("--no-embedded", "do not run the embedded node and client agent")
     .action(async (o: { data: string; listen: string; agentListen?: string; embedded: boolean }) => {
+      const { startServer } = await import("../../server/index.js");
       const server = await startServer({ dataDir: o.data, listen: o.listen, embedded: o.embedded, threads: ctx.threads, ...(o.agentListen === undefined ? {} : { agentListen: o.agentListen }) });
       ctx.stdout.write(`reel server listening on ${server.url} (agents: ${server.agentAddress})\nadmin token: ${server.dataDir}/admin.token\n`);
       await untilStopped(() => server.close());
@@ -36,6 +36,7 @@ export function daemonCommands(program: Command, ctx: CliContext): void {
     .option("--listen <host:port>", "where clients send streams", "127.0.0.1:0")
     .option("--advertise <host:port>", "the address clients should use, if not --listen")
     .action(async (o: { server: string; enroll?: string; data: string; name?: string; listen: string; advertise?: string }) => {
+      const { runNode } = await import("../../server/index.js");
       const node = await runNode({ server: o.server, enrollToken: o.enroll ?? null, dataDir: o.data, listen: o.listen, ...(o.name === undefined ? {} : { name: o.name }), ...(o.advertise === undefined ? {} : { advertise: o.advertise }) });
       ctx.stdout.write(`reel node ${node.name} running\n`);
       await untilStopped(() => node.stop(), node.closed);
@@ -48,6 +49,7 @@ export function daemonCommands(program: Command, ctx: CliContext): void {
     .option("--data <dir>", "where the agent keeps its identity", "/var/lib/reel-client")
     .option("--name <name>", "client name (default: host name)")
     .action(async (o: { server: string; enroll?: string; data: string; name?: string }) => {
+      const { runClient } = await import("../../server/index.js");
       const client = await runClient({ server: o.server, enrollToken: o.enroll ?? null, dataDir: o.data, threads: ctx.threads, ...(o.name === undefined ? {} : { name: o.name }) });
       ctx.stdout.write(`reel client ${client.name} running\n`);
       await untilStopped(() => client.stop(), client.closed);
