@@ -48,19 +48,30 @@ export class ApiClient {
   }
 
   async call<T>(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<T> {
+    const text = await this.text(method, path, body);
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw this.#notJson(method, path, 200);
+    }
+  }
+
+  /** The answer's JSON text as it came (for printing it as it is); errors as ReelErrors with the server's code. */
+  async text(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<string> {
     const response = await this.#fetch(method, path, body);
     const text = await response.text();
-    let parsed: unknown;
+    if (response.ok) return text === "" ? "null" : text;
+    let error: { code?: string; message?: string } | undefined;
     try {
-      parsed = text === "" ? null : JSON.parse(text);
+      error = (JSON.parse(text) as { error?: { code?: string; message?: string } } | null)?.error;
     } catch {
-      throw new ReelError("CLI_BAD_RESPONSE", `The server at ${this.url} answered ${method} ${path} with something that is not JSON (HTTP ${response.status})`);
+      throw this.#notJson(method, path, response.status);
     }
-    if (!response.ok) {
-      const error = (parsed as { error?: { code?: string; message?: string } } | null)?.error;
-      throw new ReelError(error?.code ?? "CLI_BAD_RESPONSE", error?.message ?? `HTTP ${response.status} from ${method} ${path}`);
-    }
-    return parsed as T;
+    throw new ReelError(error?.code ?? "CLI_BAD_RESPONSE", error?.message ?? `HTTP ${response.status} from ${method} ${path}`);
+  }
+
+  #notJson(method: string, path: string, status: number): ReelError {
+    return new ReelError("CLI_BAD_RESPONSE", `The server at ${this.url} answered ${method} ${path} with something that is not JSON (HTTP ${status})`);
   }
 
   /** Follows the live job events; call `stop` to end. Resolves once subscribed. */

@@ -12,7 +12,7 @@ import type { AgentHub } from "./agents.js";
 import type { EventBus } from "./events.js";
 import type { Jobs } from "./jobs.js";
 import { newToken } from "./setup.js";
-import { fileView, jobView, savesetView } from "./views.js";
+import { fileViews, jobView, savesetView } from "./views.js";
 
 export interface HttpOptions {
   catalog: Catalog;
@@ -108,7 +108,7 @@ function handlers(o: HttpOptions): Record<string, Handler> {
       found(catalog.getSaveset(id), `saveset ${id}`);
       const query = request.query as { path?: string; path64?: string };
       const raw = query.path64 !== undefined ? Buffer.from(query.path64, "base64") : Buffer.from((query.path ?? "").replace(/^\/+/, "").replace(/\/+$/, ""), "utf8");
-      return catalog.listDirectory(id, raw).map(fileView);
+      return fileViews(catalog.listDirectory(id, raw));
     },
     events: (request, reply) => {
       reply.hijack();

@@ -24,13 +24,35 @@ export function savesetView(s: Saveset): SavesetView {
 
 const TYPE_NAMES: Record<string, FileView["type"]> = { file: "file", directory: "directory", symlink: "symlink", hardlink: "hardlink", fifo: "fifo", chardev: "char", blockdev: "block" };
 
-export function fileView(row: BrowseRow): FileView {
-  const slash = row.path.lastIndexOf(0x2f);
-  const name = slash < 0 ? row.path : row.path.subarray(slash + 1);
-  const ms = Number(row.mtimeNs / 1000000n);
-  return {
-    name: displayPath(name), path64: Buffer.from(row.path).toString("base64"), path: displayPath(row.path),
-    type: TYPE_NAMES[entryTypeNames[row.type] ?? ""] ?? "other", size: row.size, mode: row.mode,
-    mtime: new Date(ms).toISOString(), saveset: row.savesetId,
-  };
+/** Printable ASCII without backslashes: shown as it is (the usual name, and the fast path). */
+function isPlain(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b < 0x20 || b > 0x7e || b === 0x5c) return false;
+  }
+  return true;
+}
+
+function show(bytes: Uint8Array): string {
+  return isPlain(bytes) ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1") : displayPath(bytes);
+}
+
+/** The views of one directory's rows; the directory's own part of each path is shown once. */
+export function fileViews(rows: readonly BrowseRow[]): FileView[] {
+  let dirBytes: Uint8Array | null = null;
+  let dirShown = "";
+  return rows.map((row) => {
+    const slash = row.path.lastIndexOf(0x2f);
+    const name = slash < 0 ? row.path : row.path.subarray(slash + 1);
+    if (slash >= 0 && (dirBytes === null || dirBytes.length !== slash || !Buffer.from(row.path.buffer, row.path.byteOffset, slash).equals(dirBytes))) {
+      dirBytes = row.path.slice(0, slash);
+      dirShown = `${show(dirBytes)}/`;
+    }
+    const shownName = show(name);
+    return {
+      name: shownName, path64: Buffer.from(row.path.buffer, row.path.byteOffset, row.path.byteLength).toString("base64"), path: slash < 0 ? shownName : dirShown + shownName,
+      type: TYPE_NAMES[entryTypeNames[row.type] ?? ""] ?? "other", size: row.size, mode: row.mode,
+      mtime: new Date(Number(row.mtimeNs / 1000000n)).toISOString(), saveset: row.savesetId,
+    };
+  });
 }

@@ -31,9 +31,11 @@ export function browseCommands(program: Command, ctx: CliContext): void {
     .option("--json", "print JSON", false)
     .action(async (saveset: string, path: string, o: { json: boolean; server?: string; token?: string }) => {
       if (!/^\d+$/.test(saveset)) throw new ReelError("CLI_BAD_ARGUMENT", `Saveset "${saveset}" is not a saveset id (see reel savesets)`);
-      const list = await ApiClient.from(ctx, o).call<FileView[]>("GET", `/savesets/${saveset}/files?path=${encodeURIComponent(path)}`);
-      if (o.json) return void ctx.stdout.write(`${JSON.stringify(list)}\n`);
-      for (const f of list) ctx.stdout.write(`${(f.mode & 0o7777).toString(8).padStart(4, "0")} ${f.type.padEnd(9)} ${String(f.size).padStart(12)} ${when(f.mtime)} ${f.name}${f.type === "directory" ? "/" : ""}\n`);
+      const text = await ApiClient.from(ctx, o).text("GET", `/savesets/${saveset}/files?path=${encodeURIComponent(path)}`);
+      if (o.json) return void ctx.stdout.write(`${text}\n`);
+      const list = JSON.parse(text) as FileView[];
+      const lines = list.map((f) => `${(f.mode & 0o7777).toString(8).padStart(4, "0")} ${f.type.padEnd(9)} ${String(f.size).padStart(12)} ${when(f.mtime)} ${f.name}${f.type === "directory" ? "/" : ""}\n`);
+      ctx.stdout.write(lines.join(""));
     });
   withServer(program.command("jobs"))
     .description("list jobs, newest first")
