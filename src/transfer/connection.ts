@@ -60,8 +60,9 @@ function rejected(error: unknown): Promise<never> {
  *    (backpressure). So at most one waiting frame and one socket chunk are held. Handlers set
  *    before the first frame arrives see every frame.
  * 3. `send*` resolve at once while the socket's write buffer is under its high-water mark, else
- *    on `drain`; they reject with TRANSFER_PEER_CLOSED once the connection has ended. Sent bytes
- *    are not copied: the caller must not change them after the call.
+ *    on `drain`; a RECORD or BINARY payload over 64 KiB is not copied, and its send resolves once
+ *    the socket has taken it: the caller may reuse its memory then, not before. They reject with
+ *    TRANSFER_PEER_CLOSED once the connection has ended.
  * 4. `closed` resolves once: after the socket has closed and the frames received before a clean
  *    end were handled. Pending requests reject when the socket closes.
  * 5. A handler that throws answers its request with the error when the message had an `id`;
@@ -137,7 +138,7 @@ export class Connection {
     return this.#write(frame);
   }
 
-  /** Sends a RECORD frame (one sealed record of a saveset stream). Await it: backpressure. */
+  /** Sends a RECORD frame (one sealed record of a saveset stream). Await it: backpressure; a large record's memory may be reused once it resolves. */
   sendRecord(record: Uint8Array): Promise<void> {
     return this.#writeFrame(FrameType.record, record);
   }
@@ -231,11 +232,16 @@ export class Connection {
     // two separate writes (an 8-byte TLS record and a loop turn each). Both writes happen in this
     // synchronous call, so no other frame can come between them.
     if (!this.#isWritable()) return rejected(this.#closedError("cannot send more"));
-    this.#socket.cork();
-    this.#socket.write(encodeFrameHeader(type, payload.length));
-    const written = this.#write(payload);
-    this.#socket.uncork();
-    return written;
+    // Resolves once the socket has taken the payload (encrypted or written out), so the caller
+    // may reuse its memory then: no copy here, and the wait is backpressure as well.
+    const taken = new Promise<void>((resolve, reject) => {
+      this.#socket.cork();
+      this.#socket.write(encodeFrameHeader(type, payload.length));
+      this.#socket.write(payload, (error) => (error === null || error === undefined ? resolve() : reject(this.#closedError("cannot send more"))));
+      this.#socket.uncork();
+    });
+    taken.catch(ignore);
+    return taken;
   }
 
   #isWritable(): boolean {
@@ -328,10 +334,11 @@ export class Connection {
   }
 
   #allocate(length: number, type: FrameType): Uint8Array {
-    if (this.#assembled === null || type !== FrameType.record) return new Uint8Array(length);
+    // Assembled payloads are written whole before anyone reads them: no need to zero them first.
+    if (this.#assembled === null || type !== FrameType.record) return Buffer.allocUnsafeSlow(length);
     const pool = this.#recordPool;
     let memory = pool.pop();
-    if (memory === undefined || memory.byteLength < length) memory = new Uint8Array(Math.max(length, RECORD_MEMORY_BYTES));
+    if (memory === undefined || memory.byteLength < length) memory = Buffer.allocUnsafeSlow(Math.max(length, RECORD_MEMORY_BYTES));
     const record = memory.subarray(0, length);
     this.#assembled.add(record);
     return record;

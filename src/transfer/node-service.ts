@@ -201,7 +201,8 @@ export class NodeService {
       await readStreamRecords({
         drive, streamId: idFromString(serve.stream), extents: serve.extents, fromOffset, codecs: this.#o.codecs,
         ...(stopAtOffset === undefined ? {} : { stopAtOffset }),
-        onRecord: (record) => conn.sendRecord(Uint8Array.prototype.slice.call(record)),
+        // The record's memory stays valid until this resolves, and sendRecord resolves once the socket took it: no copy.
+        onRecord: (record) => conn.sendRecord(record),
         onLoss: (loss) => losses.push(`${loss.reason} (stream bytes ${loss.fromOffset}–${loss.toOffset}, volume ${loss.label}${loss.block === null ? "" : ` block ${loss.block}`})`),
       });
     };
