@@ -96,8 +96,13 @@ export class AgentHub {
         this.#agents.get(key)?.conn.destroy();
         const dataAddress = typeof message["dataAddress"] === "string" ? message["dataAddress"] : null;
         this.#agents.set(key, { kind, name, conn, dataAddress });
-        if (kind === "node") this.#catalog.putNode({ name, dataAddress, certFingerprint: conn.peer?.fingerprint ?? null });
-        else this.#catalog.putClient({ name, certFingerprint: conn.peer?.fingerprint ?? null });
+        if (kind === "node") {
+          this.#catalog.putNode({ name, dataAddress, certFingerprint: conn.peer?.fingerprint ?? null });
+          this.#catalog.touchNode(name);
+        } else {
+          this.#catalog.putClient({ name, certFingerprint: conn.peer?.fingerprint ?? null });
+          this.#catalog.touchClient(name);
+        }
         for (const resolve of this.#waiters.get(key) ?? []) resolve();
         this.#waiters.delete(key);
         return { ok: true };

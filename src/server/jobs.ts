@@ -189,6 +189,15 @@ export class Jobs {
       return medium.id;
     };
     if (done.segments.length === 0) return;
+    // What the volumes hold now, and until when (the latest end of life of their savesets).
+    const endOfLife = this.#o.catalog.getSaveset(savesetId)?.endOfLife ?? null;
+    for (const segment of done.segments) {
+      const medium = this.#o.catalog.getMedium(segment.label);
+      if (medium === null) continue;
+      const blocks = Math.max(medium.blocks, segment.lastBlock + 1);
+      const later = endOfLife !== null && (medium.endOfLife === null || endOfLife > medium.endOfLife) ? { endOfLife } : {};
+      this.#o.catalog.updateMedium(medium.id, { blocks, bytesWritten: blocks * medium.blockSize, ...later });
+    }
     this.#o.catalog.addCopy(savesetId, {
       segments: done.segments.map((s) => ({ mediumId: idOf(s.label), firstBlock: s.firstBlock, lastBlock: s.lastBlock, streamOffset: s.streamOffset })),
       extents: done.extents.map((e) => ({ mediumId: idOf(e.label), firstBlock: e.firstBlock, blockCount: e.blockCount, streamOffset: e.streamOffset })),
