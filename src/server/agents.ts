@@ -14,7 +14,7 @@ export interface AgentHubEvents {
   progress(job: number, files: number, bytes: number, log: string | undefined): void;
 }
 
-interface Agent {
+export interface Agent {
   kind: "node" | "client";
   name: string;
   conn: Connection;
@@ -91,22 +91,9 @@ export class AgentHub {
 
   async #onMessage(conn: Connection, kind: "node" | "client", name: string, message: Record<string, unknown>): Promise<object | undefined> {
     switch (message["type"]) {
-      case "hello": {
-        const key = `${kind}:${name}`;
-        this.#agents.get(key)?.conn.destroy();
-        const dataAddress = typeof message["dataAddress"] === "string" ? message["dataAddress"] : null;
-        this.#agents.set(key, { kind, name, conn, dataAddress });
-        if (kind === "node") {
-          this.#catalog.putNode({ name, dataAddress, certFingerprint: conn.peer?.fingerprint ?? null });
-          this.#catalog.touchNode(name);
-        } else {
-          this.#catalog.putClient({ name, certFingerprint: conn.peer?.fingerprint ?? null });
-          this.#catalog.touchClient(name);
-        }
-        for (const resolve of this.#waiters.get(key) ?? []) resolve();
-        this.#waiters.delete(key);
+      case "hello":
+        this.#hello(conn, kind, name, typeof message["dataAddress"] === "string" ? message["dataAddress"] : null);
         return { ok: true };
-      }
       case "volume.next":
         return this.#nextVolume(name, message as unknown as VolumeNext);
       case "volume.event": {
@@ -126,6 +113,22 @@ export class AgentHub {
       default:
         throw serverError("SERVER_BAD_MESSAGE", `Unknown message "${String(message["type"])}" from ${kind} "${name}"`);
     }
+  }
+
+  /** An agent said hello: it is connected (a second connection of the same identity replaces the first). */
+  #hello(conn: Connection, kind: "node" | "client", name: string, dataAddress: string | null): void {
+    const key = `${kind}:${name}`;
+    this.#agents.get(key)?.conn.destroy();
+    this.#agents.set(key, { kind, name, conn, dataAddress });
+    if (kind === "node") {
+      this.#catalog.putNode({ name, dataAddress, certFingerprint: conn.peer?.fingerprint ?? null });
+      this.#catalog.touchNode(name);
+    } else {
+      this.#catalog.putClient({ name, certFingerprint: conn.peer?.fingerprint ?? null });
+      this.#catalog.touchClient(name);
+    }
+    for (const resolve of this.#waiters.get(key) ?? []) resolve();
+    this.#waiters.delete(key);
   }
 
   #nextVolume(node: string, request: VolumeNext): { label: string; mediumId: string; capacityBytes: number } {

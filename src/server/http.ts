@@ -46,7 +46,7 @@ function found<T>(value: T | null, what: string): T {
 }
 
 function handlers(o: HttpOptions): Record<string, Handler> {
-  const { catalog, hub, jobs } = o;
+  const { catalog, jobs } = o;
   /** A job just started: its view at once, or with `wait`, once it ended (200 instead of 202). */
   const started = async (job: { id: number }, wait: boolean | undefined, reply: FastifyReply): Promise<object> => {
     if (wait === true) {
@@ -55,10 +55,8 @@ function handlers(o: HttpOptions): Record<string, Handler> {
     }
     return jobView(catalog.getJob(job.id)!);
   };
-  const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
   return {
-    health: () => ({ status: "ok", version: o.version, time: o.now().toISOString() }),
-    openapi: () => openApiDocument(o.version),
+    health: () => ({ status: "ok", version: o.version, time: o.now().toISOString() }), openapi: () => openApiDocument(o.version),
     enroll: async (request) => {
       const body = request.body as EnrollRequest;
       const grant = catalog.consumeEnrollToken(body.token);
@@ -81,18 +79,7 @@ function handlers(o: HttpOptions): Record<string, Handler> {
       catalog.addEnrollToken({ kind: body.for, name: body.name ?? null, token, expiresAt });
       return { token, for: body.for, expiresAt: expiresAt.toISOString() };
     },
-    listClients: () => catalog.listClients().map((c) => ({ name: c.name, connected: hub.isConnected("client", c.name), lastSeen: iso(c.lastSeen), createdAt: c.createdAt.toISOString() })),
-    listNodes: () => catalog.listNodes().map((n) => ({ name: n.name, connected: hub.isConnected("node", n.name), dataAddress: hub.node(n.name)?.dataAddress ?? n.dataAddress, lastSeen: iso(n.lastSeen), createdAt: n.createdAt.toISOString() })),
-    listPools: () => catalog.listPools().map((p) => ({ name: p.name, retentionDays: p.retentionDays, driveGroup: p.driveGroup, mediumSize: p.mediumSize })),
-    putPool: (request) => {
-      const body = request.body as PoolRequest;
-      const old = catalog.getPool(body.name);
-      const p = catalog.putPool({ name: body.name, retentionDays: body.retentionDays ?? old?.retentionDays ?? 30, driveGroup: body.driveGroup ?? old?.driveGroup ?? "default", mediumSize: body.mediumSize ?? old?.mediumSize ?? 4 * 1024 ** 3 });
-      return { name: p.name, retentionDays: p.retentionDays, driveGroup: p.driveGroup, mediumSize: p.mediumSize };
-    },
-    listDrives: () => catalog.listDrives().map((d) => ({ name: d.name, node: d.node, kind: d.kind, path: d.path, channels: d.channels, driveGroup: d.driveGroup })),
-    listMedia: () => catalog.listMedia().map((m) => ({ id: m.id, label: m.label, pool: m.pool, drive: m.drive, state: m.state, bytesWritten: m.bytesWritten, blocks: m.blocks, endOfLife: iso(m.endOfLife), createdAt: m.createdAt.toISOString() })),
-    listTasks: () => catalog.listTasks().map(taskView),
+    ...listings(o),
     putTask: (request) => {
       const body = request.body as TaskRequest;
       return taskView(jobs.putTask({ name: body.name, client: body.client, paths: body.paths, excludes: body.excludes ?? [], pool: body.pool ?? "default" }));
@@ -117,6 +104,26 @@ function handlers(o: HttpOptions): Record<string, Handler> {
       const unsubscribe = o.bus.subscribe((event) => reply.raw.write(`data: ${JSON.stringify(event)}\n\n`));
       request.raw.on("close", unsubscribe);
     },
+  };
+}
+
+/** The plain read-only listings of what the catalog knows. */
+function listings(o: HttpOptions): Record<string, Handler> {
+  const { catalog, hub } = o;
+  const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+  return {
+    listClients: () => catalog.listClients().map((c) => ({ name: c.name, connected: hub.isConnected("client", c.name), lastSeen: iso(c.lastSeen), createdAt: c.createdAt.toISOString() })),
+    listNodes: () => catalog.listNodes().map((n) => ({ name: n.name, connected: hub.isConnected("node", n.name), dataAddress: hub.node(n.name)?.dataAddress ?? n.dataAddress, lastSeen: iso(n.lastSeen), createdAt: n.createdAt.toISOString() })),
+    listPools: () => catalog.listPools().map((p) => ({ name: p.name, retentionDays: p.retentionDays, driveGroup: p.driveGroup, mediumSize: p.mediumSize })),
+    putPool: (request) => {
+      const body = request.body as PoolRequest;
+      const old = catalog.getPool(body.name);
+      const p = catalog.putPool({ name: body.name, retentionDays: body.retentionDays ?? old?.retentionDays ?? 30, driveGroup: body.driveGroup ?? old?.driveGroup ?? "default", mediumSize: body.mediumSize ?? old?.mediumSize ?? 4 * 1024 ** 3 });
+      return { name: p.name, retentionDays: p.retentionDays, driveGroup: p.driveGroup, mediumSize: p.mediumSize };
+    },
+    listDrives: () => catalog.listDrives().map((d) => ({ name: d.name, node: d.node, kind: d.kind, path: d.path, channels: d.channels, driveGroup: d.driveGroup })),
+    listMedia: () => catalog.listMedia().map((m) => ({ id: m.id, label: m.label, pool: m.pool, drive: m.drive, state: m.state, bytesWritten: m.bytesWritten, blocks: m.blocks, endOfLife: iso(m.endOfLife), createdAt: m.createdAt.toISOString() })),
+    listTasks: () => catalog.listTasks().map(taskView),
   };
 }
 

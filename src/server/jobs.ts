@@ -5,10 +5,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { apiError, type BackupRequest, type JobEvent, type Level, type RestoreRequest } from "../api/index.js";
-import type { BrowseRow, Catalog, Job, Saveset, Task } from "../catalog/index.js";
+import type { BrowseRow, Catalog, Drive, Job, Pool, Saveset, Task } from "../catalog/index.js";
 import { EntryType } from "../format/index.js";
 import type { BackupResult, RestoreResult, RestoreRun, StreamDone, WireIndexRow } from "../transfer/index.js";
-import type { AgentHub } from "./agents.js";
+import type { Agent, AgentHub } from "./agents.js";
 import type { EventBus } from "./events.js";
 import { serverError } from "./errors.js";
 import { jobView } from "./views.js";
@@ -123,13 +123,8 @@ export class Jobs {
   }
 
   async #runBackup(job: Job, task: Task, level: Level, base: Saveset | null): Promise<void> {
-    const { catalog, hub } = this.#o;
-    const client = hub.client(task.client);
-    if (client === null) throw serverError("SERVER_NOT_CONNECTED", `Client "${task.client}" is not connected`);
-    const pool = catalog.getPool(task.pool)!;
-    const drive = catalog.listDrives().find((d) => d.driveGroup === pool.driveGroup && hub.isConnected("node", d.node));
-    if (drive === undefined) throw serverError("SERVER_NO_DRIVE", `No drive of group "${pool.driveGroup}" (pool "${pool.name}") is on a connected node`);
-    const node = hub.node(drive.node)!;
+    const { catalog } = this.#o;
+    const { client, pool, drive, node } = this.#route(task);
     const stream = randomBytes(16).toString("hex");
     const saveset = catalog.addSaveset({
       uuid: stream, task: task.name, client: task.client, level, parentId: base?.id ?? null, backupDay: job.backupDay,
@@ -153,24 +148,41 @@ export class Jobs {
     } catch (error) {
       failure = error;
     }
+    await this.#settleBackup({ job, savesetId: saveset.id, node, stream, placed, announced, result, failure, writer });
+  }
+
+  /** After the client answered (or failed): wait for the node's report, record the copy, finish the saveset and the job. */
+  async #settleBackup(o: { job: Job; savesetId: number; node: Agent; stream: string; placed: Promise<StreamDone>; announced: boolean; result: BackupResult | null; failure: unknown; writer: IndexSink }): Promise<void> {
+    const { catalog } = this.#o;
+    const { job, node, stream, result, failure } = o;
     // The node reports where the stream lies even when it was cut short: keep what was written.
     // A stream the client never opened is withdrawn instead (the node then reports nothing).
-    const opened = announced && (failure === null || (await this.#withdraw(node.conn, stream)));
-    const done = opened ? await Promise.race([placed, node.conn.closed.then(() => null)]) : null;
+    const opened = o.announced && (failure === null || (await this.#withdraw(node.conn, stream)));
+    const done = opened ? await Promise.race([o.placed, node.conn.closed.then(() => null)]) : null;
     this.#streams.delete(stream);
     this.#index.delete(job.id);
-    if (done !== null) this.#recordCopy(saveset.id, done);
+    if (done !== null) this.#recordCopy(o.savesetId, done);
     const ok = result !== null && done !== null && !done.aborted;
     // The rows of an incomplete saveset still say what reached the media before the break.
-    writer.finish();
-    catalog.finishSaveset(saveset.id, { status: ok ? "complete" : "incomplete", files: result?.files ?? 0, bytes: result?.bytes ?? 0, errors: result?.errors ?? 0 });
+    o.writer.finish();
+    const counts = result ?? { files: 0, bytes: 0, errors: 0 };
+    catalog.finishSaveset(o.savesetId, { status: ok ? "complete" : "incomplete", files: counts.files, bytes: counts.bytes, errors: counts.errors });
     if (ok) {
-      catalog.updateJob(job.id, { state: "done", endedAt: this.#o.now(), files: result!.files, bytes: result!.bytes, errors: result!.errors, message: summary(result!) });
+      catalog.updateJob(job.id, { state: "done", endedAt: this.#o.now(), files: result.files, bytes: result.bytes, errors: result.errors, message: summary(result) });
       return;
     }
-    // Say why, both sides: the client's own error and what the node saw.
-    const reasons = [failure instanceof Error ? failure.message : failure === null ? null : JSON.stringify(failure), done === null ? (opened ? `node "${node.name}" disconnected during the backup` : null) : done.aborted ? `the stream was cut short: ${done.error ?? "unknown reason"}` : null];
-    throw serverError("SERVER_JOB_FAILED", reasons.filter((r) => r !== null).join("; ") || "the backup did not finish", {}, failure ?? undefined);
+    throw serverError("SERVER_JOB_FAILED", whyBackupFailed(failure, done, opened, node.name), {}, failure ?? undefined);
+  }
+
+  /** Where a task's backup goes: its client, its pool, a drive of the pool's group on a connected node. */
+  #route(task: Task): { client: Agent; pool: Pool; drive: Drive; node: Agent } {
+    const { catalog, hub } = this.#o;
+    const client = hub.client(task.client);
+    if (client === null) throw serverError("SERVER_NOT_CONNECTED", `Client "${task.client}" is not connected`);
+    const pool = catalog.getPool(task.pool)!;
+    const drive = catalog.listDrives().find((d) => d.driveGroup === pool.driveGroup && hub.isConnected("node", d.node));
+    if (drive === undefined) throw serverError("SERVER_NO_DRIVE", `No drive of group "${pool.driveGroup}" (pool "${pool.name}") is on a connected node`);
+    return { client, pool, drive, node: hub.node(drive.node)! };
   }
 
   /** Tells the node to forget an announced stream; true when the client had opened it already. */
@@ -287,6 +299,16 @@ export class Jobs {
       message: problems > 0 ? `restored ${result.files} files with ${result.damaged} damaged and ${result.errors} errors` : `restored ${result.files} files, ${result.bytes} bytes`,
     });
   }
+}
+
+/** Why a backup failed, both sides: the client's own error and what the node saw. */
+function whyBackupFailed(failure: unknown, done: StreamDone | null, opened: boolean, node: string): string {
+  const reasons: string[] = [];
+  if (failure instanceof Error) reasons.push(failure.message);
+  else if (failure !== null) reasons.push(JSON.stringify(failure));
+  if (done === null && opened) reasons.push(`node "${node}" disconnected during the backup`);
+  if (done?.aborted === true) reasons.push(`the stream was cut short: ${done.error ?? "unknown reason"}`);
+  return reasons.length > 0 ? reasons.join("; ") : "the backup did not finish";
 }
 
 function summary(result: BackupResult): string {
