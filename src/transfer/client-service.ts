@@ -160,6 +160,8 @@ export class ClientService {
       let eof: StreamEof | null = null;
       let resolveEof: () => void = () => undefined;
       const ended = new Promise<void>((resolve) => (resolveEof = resolve));
+      // SavesetRestore.push keeps nothing of a record once its promise resolved.
+      node.reuseRecordMemory();
       node.onRecord((record) => restore.push(record));
       node.onMessage((message) => {
         if (message["type"] === "stream.eof") {
