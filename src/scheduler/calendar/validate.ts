@@ -217,8 +217,8 @@ export function validateConfig(raw: unknown, source?: string, options: { default
   } catch (error) {
     if (!(error instanceof FieldProblem)) throw error;
     const field = formatFieldPath(error.path);
-    const where = [source, field === "" ? undefined : field].filter((part) => part !== undefined).join(": ");
-    throw schedulerError("SCHEDULER_BAD_CONFIG", `${where === "" ? "config" : where}: ${error.reason}`, {
+    const where = `${source === undefined ? "" : `${source}: `}${field === "" ? "config" : field}`;
+    throw schedulerError("SCHEDULER_BAD_CONFIG", `${where}: ${error.reason}`, {
       path: error.path,
       field,
       reason: error.reason,
