@@ -57,66 +57,87 @@ function daysOfMonth(schedule: Schedule, year: number, month: number): number[] 
   return days;
 }
 
+interface Window {
+  low: number;
+  high: number;
+  firstDay: number;
+  lastDay: number;
+  at: number;
+  onWeekday: (day: number) => boolean;
+}
+
+function stepCandidates(schedule: Schedule, window: Window, out: number[]): void {
+  const step = schedule.unit === "hour" ? schedule.every * 60 : schedule.every;
+  const start = schedule.start === undefined ? undefined : parseLocalDateTime(schedule.start);
+  if (start !== undefined) {
+    for (let time = start + Math.max(0, Math.ceil((window.low - start) / step)) * step; time < window.high; time += step) {
+      if (window.onWeekday(Math.floor(time / MINUTES_PER_DAY))) out.push(time);
+    }
+    return;
+  }
+  for (let day = window.firstDay; day <= window.lastDay; day++) {
+    if (!window.onWeekday(day)) continue;
+    for (let minute = window.at % step; minute < MINUTES_PER_DAY; minute += step) out.push(day * MINUTES_PER_DAY + minute);
+  }
+}
+
+function dayCandidates(schedule: Schedule, window: Window, out: number[]): void {
+  const isWeekly = schedule.unit === "week";
+  const anchor = isWeekly ? weekOf(anchorDay(schedule)) : anchorDay(schedule);
+  for (let day = window.firstDay; day <= window.lastDay; day++) {
+    const count = isWeekly ? weekOf(day) - anchor : day - anchor;
+    if (modulo(count, schedule.every) === 0 && window.onWeekday(day)) out.push(day * MINUTES_PER_DAY + window.at);
+  }
+}
+
+function monthCandidates(schedule: Schedule, window: Window, out: number[]): void {
+  const anchorDate = civilFromDays(anchorDay(schedule));
+  const first = civilFromDays(window.firstDay);
+  const last = civilFromDays(window.lastDay);
+  for (let index = first.year * 12 + first.month - 1; index <= last.year * 12 + last.month - 1; index++) {
+    const year = Math.floor(index / 12);
+    const month = (index % 12) + 1;
+    const isChosen =
+      schedule.unit === "month"
+        ? modulo(index - (anchorDate.year * 12 + anchorDate.month - 1), schedule.every) === 0
+        : month === schedule.month && modulo(year - anchorDate.year, schedule.every) === 0;
+    if (!isChosen) continue;
+    for (const day of daysOfMonth(schedule, year, month)) if (window.onWeekday(day)) out.push(day * MINUTES_PER_DAY + window.at);
+  }
+}
+
 /** Local minutes of every candidate of the schedule in [low, high), unsorted, unclipped by validity. */
 function localCandidates(schedule: Schedule, low: number, high: number): number[] {
-  const at = parseTimeOfDay(schedule.at) ?? 0;
-  const every = schedule.every;
-  const out: number[] = [];
-  const firstDay = Math.floor(low / MINUTES_PER_DAY);
-  const lastDay = Math.floor(high / MINUTES_PER_DAY);
   const weekdays = schedule.weekdays?.map((weekday) => WEEKDAYS.indexOf(weekday));
-  const onWeekday = (day: number): boolean => weekdays === undefined || weekdays.includes(weekdayOf(day));
+  const window: Window = {
+    low,
+    high,
+    firstDay: Math.floor(low / MINUTES_PER_DAY),
+    lastDay: Math.floor(high / MINUTES_PER_DAY),
+    at: parseTimeOfDay(schedule.at) ?? 0,
+    onWeekday: (day) => weekdays === undefined || weekdays.includes(weekdayOf(day)),
+  };
+  const out: number[] = [];
   switch (schedule.unit) {
     case "once": {
       const start = schedule.start === undefined ? undefined : parseLocalDateTime(schedule.start);
       if (start !== undefined) out.push(start);
-      return out;
+      break;
     }
     case "minute":
-    case "hour": {
-      const step = schedule.unit === "hour" ? every * 60 : every;
-      const start = schedule.start === undefined ? undefined : parseLocalDateTime(schedule.start);
-      if (start !== undefined) {
-        for (let time = start + Math.max(0, Math.ceil((low - start) / step)) * step; time < high; time += step) {
-          if (onWeekday(Math.floor(time / MINUTES_PER_DAY))) out.push(time);
-        }
-        return out;
-      }
-      for (let day = firstDay; day <= lastDay; day++) {
-        if (!onWeekday(day)) continue;
-        for (let minute = at % step; minute < MINUTES_PER_DAY; minute += step) out.push(day * MINUTES_PER_DAY + minute);
-      }
-      return out;
-    }
-    case "day": {
-      const anchor = anchorDay(schedule);
-      for (let day = firstDay; day <= lastDay; day++) {
-        if (modulo(day - anchor, every) === 0 && onWeekday(day)) out.push(day * MINUTES_PER_DAY + at);
-      }
-      return out;
-    }
-    case "week": {
-      const anchor = weekOf(anchorDay(schedule));
-      for (let day = firstDay; day <= lastDay; day++) {
-        if (modulo(weekOf(day) - anchor, every) === 0 && onWeekday(day)) out.push(day * MINUTES_PER_DAY + at);
-      }
-      return out;
-    }
+    case "hour":
+      stepCandidates(schedule, window, out);
+      break;
+    case "day":
+    case "week":
+      dayCandidates(schedule, window, out);
+      break;
     case "month":
-    case "year": {
-      const anchorDate = civilFromDays(anchorDay(schedule));
-      const first = civilFromDays(firstDay);
-      const last = civilFromDays(lastDay);
-      for (let index = first.year * 12 + first.month - 1; index <= last.year * 12 + last.month - 1; index++) {
-        const year = Math.floor(index / 12);
-        const month = (index % 12) + 1;
-        if (schedule.unit === "month" && modulo(index - (anchorDate.year * 12 + anchorDate.month - 1), every) !== 0) continue;
-        if (schedule.unit === "year" && (month !== schedule.month || modulo(year - anchorDate.year, every) !== 0)) continue;
-        for (const day of daysOfMonth(schedule, year, month)) if (onWeekday(day)) out.push(day * MINUTES_PER_DAY + at);
-      }
-      return out;
-    }
+    case "year":
+      monthCandidates(schedule, window, out);
+      break;
   }
+  return out;
 }
 
 /** Instants (UTC minutes since 1970) at which `schedule` fires in [fromUtc, toUtc), ascending, distinct. */
