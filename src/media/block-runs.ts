@@ -42,11 +42,17 @@ export async function* blockRuns(o: BlockRunsOptions): AsyncGenerator<BlockRun> 
       if (run === null) return;
       ahead = fetch();
       yield run;
+      // The consumer asked for the next run: it is done with this one's blocks.
+      if (run.kind === "blocks") release(volumes.get(run.label), run.blocks);
     }
   } finally {
     await ahead.catch(() => null);
     for (const volume of volumes.values()) if (typeof volume !== "string") await volume.close().catch(() => undefined);
   }
+}
+
+function release(volume: VolumeReader | string | undefined, blocks: Uint8Array[]): void {
+  if (volume !== undefined && typeof volume !== "string") volume.release?.(blocks);
 }
 
 type Request = { volume: VolumeReader; label: string; first: number; count: number } | { kind: "missing"; label: string; reason: string };

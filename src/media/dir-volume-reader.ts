@@ -5,6 +5,8 @@ import { mediaError, reasonOf } from "./errors.js";
 import { closeFile, readAt } from "./file-io.js";
 
 const MAGIC = "REEL";
+/** Read buffers kept for reuse: the reader reads one run ahead of the one being used. */
+const SPARE_BUFFERS = 3;
 
 function fileSize(fd: number): Promise<number> {
   return new Promise((resolve, reject) => fstat(fd, (error, stats) => (error === null ? resolve(stats.size) : reject(error))));
@@ -18,6 +20,8 @@ export class DirVolumeReader implements VolumeReader {
   readonly #fd: number;
   readonly #path: string;
   #isClosed = false;
+  /** Read buffers given back by release(), for the next reads of the same size. */
+  readonly #spare: Buffer[] = [];
 
   private constructor(o: { fd: number; path: string; label: string; blockSize: number; blockCount: number }) {
     this.#fd = o.fd;
@@ -42,7 +46,9 @@ export class DirVolumeReader implements VolumeReader {
   async readBlocks(first: number, count: number): Promise<Uint8Array[]> {
     const n = Math.max(0, Math.min(count, this.blockCount - first));
     if (n === 0 || first < 0) return [];
-    const bytes = Buffer.allocUnsafeSlow(n * this.blockSize);
+    const size = n * this.blockSize;
+    const spare = this.#spare.findIndex((b) => b.length === size);
+    const bytes = spare >= 0 ? this.#spare.splice(spare, 1)[0]! : Buffer.allocUnsafeSlow(size);
     let got: number;
     try {
       got = await readAt(this.#fd, bytes, first * this.blockSize);
@@ -54,6 +60,14 @@ export class DirVolumeReader implements VolumeReader {
     const blocks: Uint8Array[] = [];
     for (let i = 0; i < n; i++) blocks.push(bytes.subarray(i * this.blockSize, (i + 1) * this.blockSize));
     return blocks;
+  }
+
+  release(blocks: Uint8Array[]): void {
+    const first = blocks[0];
+    if (first === undefined || this.#spare.length >= SPARE_BUFFERS) return;
+    // readBlocks hands out views of one buffer, the first at its start.
+    if (first.byteOffset !== 0 || !(first.buffer instanceof ArrayBuffer)) return;
+    this.#spare.push(Buffer.from(first.buffer, 0, blocks.length * this.blockSize));
   }
 
   async close(): Promise<void> {

@@ -61,4 +61,9 @@ export interface VolumeReader {
    */
   readBlocks(first: number, count: number): Promise<Uint8Array[]>;
   close(): Promise<void>;
+  /**
+   * Optional: the blocks of one readBlocks() call are no longer used by anyone, so the reader may
+   * read into their memory again (saves allocating, and collecting, large buffers per read).
+   */
+  release?(blocks: Uint8Array[]): void;
 }
