@@ -1,4 +1,4 @@
-import { ReelError } from "../errors/index.js";
+import { errnoCode, reasonOf, ReelError } from "../errors/index.js";
 
 /** Error codes of the client (docs/errors.md). */
 export type ClientErrorCode =
@@ -12,22 +12,7 @@ export function clientError(code: ClientErrorCode, message: string, details: Rec
   return new ReelError(code, message, { details, cause });
 }
 
-/** The errno code of a Node or addon error, if any. */
-export function errnoCode(error: unknown): string | undefined {
-  return typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
-    ? (error as { code: string }).code
-    : undefined;
-}
-
-/** A short reason for a system error: "ENOENT: no such file or directory". */
-export function reasonOf(error: unknown): string {
-  if (error instanceof Error) {
-    const code = errnoCode(error);
-    const message = error.message.replace(/^[A-Z]+: /, "").replace(/, \w+ '.*'$/s, "");
-    return code !== undefined ? `${code}: ${message}` : message;
-  }
-  return String(error);
-}
+export { errnoCode, reasonOf };
 
 /** Shows raw path bytes for people: UTF-8 where valid, \xNN escapes otherwise, control bytes escaped. */
 export function displayPath(path: Uint8Array): string {

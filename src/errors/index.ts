@@ -4,3 +4,4 @@
  * and every other folder may import it.
  */
 export { BugError, isReelError, ReelError } from "./reel-error.js";
+export { errnoCode, reasonOf } from "./system-reason.js";

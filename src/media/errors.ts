@@ -1,4 +1,4 @@
-import { ReelError } from "../errors/index.js";
+import { errnoCode, reasonOf, ReelError } from "../errors/index.js";
 
 /** Error codes of the media component (docs/errors.md). */
 export type MediaErrorCode =
@@ -24,17 +24,4 @@ export function mediaError(code: MediaErrorCode, message: string, details: Recor
   return new ReelError(code, message, { details, cause });
 }
 
-/** The errno code of a Node error, if any. */
-export function errnoCode(error: unknown): string | undefined {
-  return typeof error === "object" && error !== null && "code" in error && typeof error.code === "string" ? error.code : undefined;
-}
-
-/** A short reason for a system error: "ENOENT: no such file or directory". */
-export function reasonOf(error: unknown): string {
-  if (error instanceof Error) {
-    const code = errnoCode(error);
-    const message = error.message.replace(/^[A-Z]+: /, "").replace(/, \w+ '.*'$/s, "");
-    return code !== undefined ? `${code}: ${message}` : message;
-  }
-  return String(error);
-}
+export { errnoCode, reasonOf };
