@@ -6,7 +6,7 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { nodeCodecs } from "../client/index.js";
-import { type Address, ClientService, enroll, formatAddress, loadIdentity, NodeService, parseAddress, saveIdentity } from "../transfer/index.js";
+import { type Address, ClientService, enroll, formatAddress, identityOf, loadIdentity, NodeService, parseAddress, saveIdentity } from "../transfer/index.js";
 import { AgentHub } from "./agents.js";
 import { startEmbeddedClient } from "./embedded-client.js";
 import { EventBus } from "./events.js";
@@ -99,23 +99,27 @@ export interface AgentOptions {
   log?: (line: string) => void;
 }
 
-async function identityFor(kind: "node" | "client", options: AgentOptions, name: string, dataAddress?: string): Promise<{ identity: ReturnType<typeof loadIdentity> & object; server: Address }> {
+/** The agent's identity from its data directory, enrolling first if there is none; its name is the certificate's. */
+async function identityFor(kind: "node" | "client", options: AgentOptions, dataAddress?: string): Promise<{ identity: NonNullable<ReturnType<typeof loadIdentity>>; server: Address; name: string }> {
   let identity = loadIdentity(options.dataDir);
   if (identity === null) {
     if (options.enrollToken === null) throw new Error(`No identity in ${options.dataDir}: enroll with --enroll TOKEN (reel token create --for ${kind})`);
-    const enrolled = await enroll({ serverUrl: options.server, token: options.enrollToken, kind, name, ...(dataAddress === undefined ? {} : { dataAddress }) });
+    const enrolled = await enroll({
+      serverUrl: options.server, token: options.enrollToken, kind, name: options.name ?? hostname(), acceptServerName: options.name === undefined,
+      ...(dataAddress === undefined ? {} : { dataAddress }),
+    });
     saveIdentity(options.dataDir, { ...enrolled, serverUrl: options.server });
     identity = loadIdentity(options.dataDir)!;
   }
-  return { identity, server: parseAddress(identity.agentAddress, "the server's agent address") };
+  const name = identityOf(identity.certPem)?.name ?? options.name ?? hostname();
+  return { identity, server: parseAddress(identity.agentAddress, "the server's agent address"), name };
 }
 
 /** `reel node`: a storage node on this machine. */
 export async function runNode(options: AgentOptions): Promise<{ name: string; stop(): Promise<void>; closed: Promise<Error | null> }> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const name = options.name ?? hostname();
   const listen = parseAddress(options.listen ?? "127.0.0.1:0", "--listen", true);
-  const { identity, server } = await identityFor("node", options, name, options.advertise);
+  const { identity, server, name } = await identityFor("node", options, options.advertise);
   const node = new NodeService({ name, identity, server, listen, ...(options.advertise === undefined ? {} : { advertise: options.advertise }), codecs: nodeCodecs(3), now, log });
   await node.start();
   return { name, stop: () => node.stop(), closed: node.closed };
@@ -124,8 +128,7 @@ export async function runNode(options: AgentOptions): Promise<{ name: string; st
 /** `reel client`: a client agent on this machine. */
 export async function runClient(options: AgentOptions): Promise<{ name: string; stop(): Promise<void>; closed: Promise<Error | null> }> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const name = options.name ?? hostname();
-  const { identity, server } = await identityFor("client", options, name);
+  const { identity, server, name } = await identityFor("client", options);
   const client = new ClientService({ name, identity, server, now, threads: options.threads ?? 2, log, passphrase: () => process.env["REEL_PASSPHRASE"] ?? null, isRoot: process.geteuid?.() === 0 });
   await client.start();
   return { name, stop: () => client.stop(), closed: client.closed };

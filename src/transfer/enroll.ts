@@ -20,6 +20,8 @@ export interface EnrollOptions {
   name: string;
   /** host:port where this node takes data connections (nodes only). */
   dataAddress?: string;
+  /** The token may name the agent: accept the name the server puts in the certificate (the kind must still match). */
+  acceptServerName?: boolean;
   /**
    * SHA-256 of the CA certificate (hex, colons allowed) as the administrator got it from the
    * server. When given, a CA that does not match is refused: this pins the CA even over plain HTTP.
@@ -105,7 +107,7 @@ function checkIssued(identity: Identity, o: EnrollOptions, who: string): void {
   if (!cert.checkPrivateKey(createPrivateKey(identity.keyPem))) fail("the certificate is not for the key this agent made");
   if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) fail("the certificate was not issued by the CA that came with it");
   const issued = identityOf(identity.certPem);
-  if (issued === null || issued.kind !== o.kind || issued.name !== o.name) {
+  if (issued === null || issued.kind !== o.kind || (issued.name !== o.name && o.acceptServerName !== true)) {
     fail(`the certificate names ${issued === null ? "no reel identity" : `${issued.kind} "${issued.name}"`}`);
   }
 }

@@ -105,9 +105,9 @@ test("in-place restores: --overwrite never keeps a changed file, older replaces 
 test("a separate node and client enroll with one-time tokens and back up over mutual TLS", async (t) => {
   const dir = tempDir(t);
   const server = await startServer(t, join(dir, "var"), ["--no-embedded"]);
-  // The default drive belongs to node "local": enroll a node process under that name.
+  // The default drive belongs to node "local": the token names the node, so it needs no --name.
   const nodeToken = jsonOf<{ token: string }>(await server.cli(["token", "create", "--for", "node", "--name", "local", "--json"])).token;
-  await startDaemon(t, ["node", "--server", server.url, "--enroll", nodeToken, "--data", join(dir, "node"), "--name", "local"], /running/);
+  await startDaemon(t, ["node", "--server", server.url, "--enroll", nodeToken, "--data", join(dir, "node")], /running/);
   const clientToken = jsonOf<{ token: string }>(await server.cli(["token", "create", "--for", "client", "--name", "far", "--json"])).token;
   await startDaemon(t, ["client", "--server", server.url, "--enroll", clientToken, "--data", join(dir, "client"), "--name", "far"], /running/);
   // A token works once.
