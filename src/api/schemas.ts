@@ -44,6 +44,8 @@ export const schemas = {
   EnrollRequest: object({ token: { type: "string", minLength: 1, maxLength: 256 }, kind: { type: "string", enum: ["node", "client"] }, name, csr: { type: "string", minLength: 1, maxLength: 16384 }, dataAddress: { type: "string", maxLength: 256 } }, ["token", "kind", "name", "csr"]),
   EnrollResponse: object({ certPem: str, caPem: str, agentAddress: str }),
   PoolRequest: object({ name, retentionDays: { type: "integer", minimum: 0, maximum: 36500 }, driveGroup: name, mediumSize: { type: "integer", minimum: 1048576 } }, ["name"]),
+  CalendarConfig: { type: "object", properties: { timezone: str, schedules: { type: "array", maxItems: 10000, items: { type: "object" } }, events: { type: "array", maxItems: 10000, items: { type: "object" } } }, required: ["schedules", "events"], additionalProperties: false },
+  Occurrence: object({ time: str, backupDay: str, event: str, type: str, priority: int, status: str, by: str, job: int }, ["time", "backupDay", "event", "type", "priority", "status"]),
   TaskRequest: object({ name, client: name, paths: { ...paths, minItems: 1 }, excludes: paths, pool: name }, ["name", "client", "paths"]),
 } as const satisfies Record<string, Schema>;
 

@@ -82,4 +82,5 @@ export interface TokenCreated { token: string; for: "node" | "client" | "api"; e
 export interface EnrollRequest { token: string; kind: "node" | "client"; name: string; csr: string; dataAddress?: string }
 export interface EnrollResponse { certPem: string; caPem: string; agentAddress: string }
 export interface TaskRequest { name: string; client: string; paths: string[]; excludes?: string[]; pool?: string }
+export interface OccurrenceView { time: string; backupDay: string; event: string; type: string; priority: number; status: string; by?: string; job?: number }
 export interface PoolRequest { name: string; retentionDays?: number; driveGroup?: string; mediumSize?: number }

@@ -9,6 +9,7 @@ import type { Catalog } from "../catalog/index.js";
 import { isReelError } from "../errors/index.js";
 import { type Authority, signRequest } from "../transfer/index.js";
 import type { AgentHub } from "./agents.js";
+import type { ServerCalendar } from "./calendar.js";
 import type { EventBus } from "./events.js";
 import type { Jobs } from "./jobs.js";
 import { newToken } from "./setup.js";
@@ -19,6 +20,7 @@ export interface HttpOptions {
   hub: AgentHub;
   jobs: Jobs;
   bus: EventBus;
+  calendar: ServerCalendar;
   ca: Authority;
   now: () => Date;
   /** host:port of the agent listener, as agents should dial it. */
@@ -88,6 +90,7 @@ function handlers(o: HttpOptions): Record<string, Handler> {
     getJob: (request) => jobView(found(catalog.getJob(param(request, "id")), "such job")),
     startBackup: (request, reply) => started(jobs.startBackup(request.body as BackupRequest), (request.body as BackupRequest).wait, reply),
     startRestore: (request, reply) => started(jobs.startRestore(request.body as RestoreRequest), (request.body as RestoreRequest).wait, reply),
+    ...calendarHandlers(o),
     listSavesets: (request) => catalog.listSavesets({ ...((request.query as { task?: string }).task === undefined ? {} : { task: (request.query as { task: string }).task }) }).map(savesetView),
     getSaveset: (request) => savesetView(found(catalog.getSaveset(param(request, "id")), "such saveset")),
     listFiles: (request) => {
@@ -103,6 +106,19 @@ function handlers(o: HttpOptions): Record<string, Handler> {
       reply.raw.write(": reel job events\n\n");
       const unsubscribe = o.bus.subscribe((event) => reply.raw.write(`data: ${JSON.stringify(event)}\n\n`));
       request.raw.on("close", unsubscribe);
+    },
+  };
+}
+
+/** The calendar: its config as applied, and its sheet. */
+function calendarHandlers(o: HttpOptions): Record<string, Handler> {
+  return {
+    applyCalendar: (request) => o.calendar.apply(request.body),
+    getCalendar: () => o.calendar.config(),
+    calendarSheet: (request) => {
+      const query = request.query as { from?: string; to?: string };
+      if (query.from === undefined || query.to === undefined) throw apiError("API_BAD_REQUEST", "query must have from and to");
+      return o.calendar.sheet(query.from, query.to);
     },
   };
 }

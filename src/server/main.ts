@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { nodeCodecs } from "../client/index.js";
 import { type Address, ClientService, enroll, formatAddress, identityOf, loadIdentity, NodeService, parseAddress, saveIdentity } from "../transfer/index.js";
 import { AgentHub } from "./agents.js";
+import { ServerCalendar } from "./calendar.js";
 import { startEmbeddedClient } from "./embedded-client.js";
 import { EventBus } from "./events.js";
 import { buildHttp } from "./http.js";
@@ -58,7 +59,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await hub.listen(agentAt.host, agentAt.port, data.server);
     stoppers.push(() => hub.close());
     const agentAddress = formatAddress({ host: agentAt.host === "0.0.0.0" ? "127.0.0.1" : agentAt.host, port: hub.port });
-    const app = buildHttp({ catalog, hub, jobs, bus, ca: data.ca, now, agentAddress: () => agentAddress, version: VERSION });
+    const calendar = new ServerCalendar(catalog, Intl.DateTimeFormat().resolvedOptions().timeZone);
+    const app = buildHttp({ catalog, hub, jobs, bus, calendar, ca: data.ca, now, agentAddress: () => agentAddress, version: VERSION });
     await app.listen({ host: api.host, port: api.port });
     stoppers.push(() => app.close());
     const port = (app.server.address() as { port: number }).port;

@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { reel, tempDir } from "./helpers.js";
+import { startServer } from "./server-helpers.js";
 
 const CONFIG = `timezone: Europe/Berlin
 schedules:
@@ -40,4 +41,29 @@ test("reel calendar: a bad config is refused with file, line and field, exit 2",
   assert.equal(run.status, 2);
   assert.match(run.stderr, /reel\.yaml:11: events\[3\]\.priority: .*0.99.*\[SCHEDULER_BAD_CONFIG\]/);
   assert.equal(run.stdout, "");
+});
+
+test("reel apply stores the config on the server; the live sheet agrees with the offline one; a bad config is refused whole", async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, "reel.yaml"), CONFIG);
+  const server = await startServer(t, join(dir, "var"));
+  const applied = await server.cli(["apply", "-f", join(dir, "reel.yaml")]);
+  assert.equal(applied.status, 0, applied.stderr);
+  assert.match(applied.stdout, /applied 4 schedules and 4 events/);
+  const range = ["--from", "2027-03-20", "--to", "2027-04-03", "--json"];
+  const live = await server.cli(["calendar", ...range]);
+  const offline = reel(["calendar", "--config", join(dir, "reel.yaml"), ...range]);
+  assert.equal(live.status, 0, live.stderr);
+  assert.deepEqual(JSON.parse(live.stdout), JSON.parse(offline.stdout));
+  // A bad field: refused here with file and line, and by the API with the field; the old config stays.
+  writeFileSync(join(dir, "bad.yaml"), CONFIG.replace('at: "20:00"', 'at: "25:00"'));
+  const bad = await server.cli(["apply", "-f", join(dir, "bad.yaml")]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /bad\.yaml:4: schedules\[1\]\.at/);
+  const direct = await server.api<{ error: { code: string; message: string } }>("PUT", "/calendar/config", { schedules: [], events: [{ name: "x", type: "backup" }] });
+  assert.equal(direct.status, 400);
+  assert.equal(direct.body.error.code, "API_BAD_REQUEST");
+  assert.match(direct.body.error.message, /events\[0\]/);
+  const still = await server.cli(["calendar", ...range]);
+  assert.deepEqual(JSON.parse(still.stdout), JSON.parse(offline.stdout));
 });
