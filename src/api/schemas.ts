@@ -20,7 +20,7 @@ export const schemas = {
   Pool: object({ name, retentionDays: int, driveGroup: str, mediumSize: int }),
   Drive: object({ name, node: str, kind: str, path: str, channels: int, driveGroup: str }),
   Medium: object({ id: int, label: str, pool: str, drive: str, state: str, bytesWritten: int, blocks: int, endOfLife: nullable(time), createdAt: time }),
-  Task: object({ name, client: str, paths, excludes: paths, pool: str }),
+  Task: object({ name, client: str, paths, excludes: paths, pool: str, compression: { type: "string", enum: ["none", "zstd"] }, level: { type: "integer", minimum: 1, maximum: 19 } }),
   Job: object({
     id: int, kind: { type: "string", enum: ["backup", "restore"] }, task: nullable(str), client: nullable(str), level: nullable(level),
     state: { type: "string", enum: ["queued", "running", "done", "failed", "aborted"] }, backupDay: str, saveset: nullable(int),
@@ -31,7 +31,7 @@ export const schemas = {
     parent: nullable(int), backupDay: str, startedAt: time, endedAt: nullable(time), files: int, bytes: int, errors: int, endOfLife: time, encrypted: { type: "boolean" },
   }),
   File: object({ name: str, path64: str, path: str, type: str, size: int, mode: int, mtime: time, saveset: int }),
-  BackupRequest: object({ task: name, level, client: name, paths, excludes: paths, pool: name, wait: { type: "boolean" } }, ["task"]),
+  BackupRequest: object({ task: name, level, client: name, paths, excludes: paths, pool: name, compression: { type: "string", enum: ["none", "zstd"] }, compressionLevel: { type: "integer", minimum: 1, maximum: 19 }, wait: { type: "boolean" } }, ["task"]),
   RestoreRequest: object({
     saveset: { type: "integer", minimum: 1 }, target: { type: "string", minLength: 1, maxLength: 4096 }, client: name, paths,
     inPlace: { type: "boolean" }, overwrite: { type: "string", enum: ["always", "never", "older"] }, wait: { type: "boolean" },
@@ -46,7 +46,7 @@ export const schemas = {
   PoolRequest: object({ name, retentionDays: { type: "integer", minimum: 0, maximum: 36500 }, driveGroup: name, mediumSize: { type: "integer", minimum: 1048576 } }, ["name"]),
   CalendarConfig: { type: "object", properties: { timezone: str, schedules: { type: "array", maxItems: 10000, items: { type: "object" } }, events: { type: "array", maxItems: 10000, items: { type: "object" } } }, required: ["schedules", "events"], additionalProperties: false },
   Occurrence: object({ time: str, backupDay: str, event: str, type: str, priority: int, status: str, by: str, job: int }, ["time", "backupDay", "event", "type", "priority", "status"]),
-  TaskRequest: object({ name, client: name, paths: { ...paths, minItems: 1 }, excludes: paths, pool: name }, ["name", "client", "paths"]),
+  TaskRequest: object({ name, client: name, paths: { ...paths, minItems: 1 }, excludes: paths, pool: name, compression: { type: "string", enum: ["none", "zstd"] }, level: { type: "integer", minimum: 1, maximum: 19 } }, ["name", "client", "paths"]),
 } as const satisfies Record<string, Schema>;
 
 export type SchemaName = keyof typeof schemas;

@@ -12,7 +12,7 @@ export interface NodeView { name: string; connected: boolean; dataAddress: strin
 export interface PoolView { name: string; retentionDays: number; driveGroup: string; mediumSize: number }
 export interface DriveView { name: string; node: string; kind: string; path: string; channels: number; driveGroup: string }
 export interface MediumView { id: number; label: string; pool: string; drive: string; state: string; bytesWritten: number; blocks: number; endOfLife: string | null; createdAt: string }
-export interface TaskView { name: string; client: string; paths: string[]; excludes: string[]; pool: string }
+export interface TaskView { name: string; client: string; paths: string[]; excludes: string[]; pool: string; compression: "none" | "zstd"; level: number }
 
 export interface JobView {
   id: number;
@@ -75,12 +75,12 @@ export interface JobEvent {
   log?: string;
 }
 
-export interface BackupRequest { task: string; level?: Level; client?: string; paths?: string[]; excludes?: string[]; pool?: string; wait?: boolean }
+export interface BackupRequest { task: string; level?: Level; client?: string; paths?: string[]; excludes?: string[]; pool?: string; compression?: "none" | "zstd"; compressionLevel?: number; wait?: boolean }
 export interface RestoreRequest { saveset: number; target?: string; client?: string; paths?: string[]; inPlace?: boolean; overwrite?: Overwrite; wait?: boolean }
 export interface TokenRequest { for: "node" | "client" | "api"; name?: string; role?: Role; ttlMinutes?: number }
 export interface TokenCreated { token: string; for: "node" | "client" | "api"; expiresAt: string | null }
 export interface EnrollRequest { token: string; kind: "node" | "client"; name: string; csr: string; dataAddress?: string }
 export interface EnrollResponse { certPem: string; caPem: string; agentAddress: string }
-export interface TaskRequest { name: string; client: string; paths: string[]; excludes?: string[]; pool?: string }
+export interface TaskRequest { name: string; client: string; paths: string[]; excludes?: string[]; pool?: string; compression?: "none" | "zstd"; level?: number }
 export interface OccurrenceView { time: string; backupDay: string; event: string; type: string; priority: number; status: string; by?: string; job?: number }
 export interface PoolRequest { name: string; retentionDays?: number; driveGroup?: string; mediumSize?: number }

@@ -187,7 +187,7 @@ export class Catalog {
   }
 
   // Tasks and jobs (task-store.ts, job-store.ts)
-  putTask(t: { name: string; client: string; paths: string[]; excludes: string[]; pool: string }): Task {
+  putTask(t: { name: string; client: string; paths: string[]; excludes: string[]; pool: string; compression?: "none" | "zstd"; compressionLevel?: number }): Task {
     return this.#guard(`save task "${t.name}"`, () => this.#tasks.putTask(t));
   }
   getTask(name: string): Task | null {

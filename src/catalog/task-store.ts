@@ -4,7 +4,7 @@ import { idByName } from "./id-by-name.js";
 import type { Statements } from "./statements.js";
 import type { Task } from "./types.js";
 
-const TASK_SELECT = `SELECT t.id, t.name, c.name AS client, t.paths, t.excludes, p.name AS pool
+const TASK_SELECT = `SELECT t.id, t.name, c.name AS client, t.paths, t.excludes, p.name AS pool, t.compression, t.compression_level AS compressionLevel
   FROM tasks t JOIN clients c ON c.id = t.client_id JOIN pools p ON p.id = t.pool_id`;
 
 interface TaskRow extends Omit<Task, "paths" | "excludes"> {
@@ -32,20 +32,26 @@ export class TaskStore {
   }
 
   /** Adds a task or replaces the one with that name. Throws CATALOG_NOT_FOUND for an unknown client or pool. */
-  putTask(t: { name: string; client: string; paths: string[]; excludes: string[]; pool: string }): Task {
+  putTask(t: { name: string; client: string; paths: string[]; excludes: string[]; pool: string; compression?: "none" | "zstd"; compressionLevel?: number }): Task {
     checkName("task", t.name);
     const paths = checkStrings("paths", t.name, t.paths);
     const excludes = checkStrings("excludes", t.name, t.excludes);
     const purpose = `save task "${t.name}"`;
     const clientId = idByName(this.#sql, "clients", t.client, purpose);
     const poolId = idByName(this.#sql, "pools", t.pool, purpose);
+    const compression = t.compression ?? "none";
+    const level = t.compressionLevel ?? 3;
+    if ((compression !== "none" && compression !== "zstd") || !Number.isInteger(level) || level < 1 || level > 19) {
+      throw catalogError("CATALOG_INVALID", `Invalid compression of task "${t.name}": none, or zstd at a level from 1 to 19`, { task: t.name });
+    }
     this.#sql
       .get(
-        `INSERT INTO tasks (name, client_id, pool_id, paths, excludes) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO tasks (name, client_id, pool_id, paths, excludes, compression, compression_level) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET client_id = excluded.client_id, pool_id = excluded.pool_id,
-           paths = excluded.paths, excludes = excluded.excludes`,
+           paths = excluded.paths, excludes = excluded.excludes, compression = excluded.compression,
+           compression_level = excluded.compression_level`,
       )
-      .run(t.name, clientId, poolId, paths, excludes);
+      .run(t.name, clientId, poolId, paths, excludes, compression, level);
     return this.getTask(t.name)!;
   }
 

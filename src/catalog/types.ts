@@ -102,6 +102,10 @@ export interface Task {
   paths: string[];
   excludes: string[];
   pool: string;
+  /** How the task's streams are compressed. */
+  compression: "none" | "zstd";
+  /** zstd level, 1–19. */
+  compressionLevel: number;
 }
 
 export interface Job {

@@ -84,7 +84,7 @@ function handlers(o: HttpOptions): Record<string, Handler> {
     ...listings(o),
     putTask: (request) => {
       const body = request.body as TaskRequest;
-      return taskView(jobs.putTask({ name: body.name, client: body.client, paths: body.paths, excludes: body.excludes ?? [], pool: body.pool ?? "default" }));
+      return taskView(jobs.putTask({ name: body.name, client: body.client, paths: body.paths, excludes: body.excludes ?? [], pool: body.pool ?? "default", compression: body.compression ?? "none", compressionLevel: body.level ?? 3 }));
     },
     listJobs: (request) => catalog.listJobs({ limit: Number((request.query as { limit?: string }).limit ?? 100) }).map(jobView),
     getJob: (request) => jobView(found(catalog.getJob(param(request, "id")), "such job")),
@@ -143,8 +143,8 @@ function listings(o: HttpOptions): Record<string, Handler> {
   };
 }
 
-function taskView(t: { name: string; client: string; paths: string[]; excludes: string[]; pool: string }): object {
-  return { name: t.name, client: t.client, paths: t.paths, excludes: t.excludes, pool: t.pool };
+function taskView(t: { name: string; client: string; paths: string[]; excludes: string[]; pool: string; compression: "none" | "zstd"; compressionLevel: number }): object {
+  return { name: t.name, client: t.client, paths: t.paths, excludes: t.excludes, pool: t.pool, compression: t.compression, level: t.compressionLevel };
 }
 
 function authenticate(catalog: Catalog, route: Route, request: FastifyRequest): void {

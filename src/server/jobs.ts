@@ -103,7 +103,7 @@ export class Jobs {
     let task = catalog.getTask(request.task);
     if (task === null) {
       if (request.paths === undefined || request.paths.length === 0) throw apiError("API_NOT_FOUND", `No task "${request.task}" (give paths to create it)`);
-      task = this.putTask({ name: request.task, client: request.client ?? "localhost", paths: request.paths, excludes: request.excludes ?? [], pool: request.pool ?? "default" });
+      task = this.putTask({ name: request.task, client: request.client ?? "localhost", paths: request.paths, excludes: request.excludes ?? [], pool: request.pool ?? "default", compression: request.compression ?? "none", compressionLevel: request.compressionLevel ?? 3 });
     }
     if (request.client !== undefined && request.client !== task.client) throw apiError("API_CONFLICT", `Task "${task.name}" belongs to client "${task.client}", not "${request.client}"`);
     const asked: Level = request.level ?? "full";
@@ -116,7 +116,7 @@ export class Jobs {
     return job;
   }
 
-  putTask(t: { name: string; client: string; paths: string[]; excludes: string[]; pool: string }): Task {
+  putTask(t: { name: string; client: string; paths: string[]; excludes: string[]; pool: string; compression?: "none" | "zstd"; compressionLevel?: number }): Task {
     for (const path of t.paths) if (!path.startsWith("/")) throw apiError("API_BAD_REQUEST", `Path "${path}" of task "${t.name}" is not absolute`);
     if (this.#o.catalog.getPool(t.pool) === null) throw apiError("API_NOT_FOUND", `No pool "${t.pool}"`);
     return this.#o.catalog.putTask(t);
@@ -143,7 +143,7 @@ export class Jobs {
       announced = true;
       result = await client.conn.request<BackupResult>({
         type: "backup.run", job: job.id, stream, node: { name: node.name, address: node.dataAddress ?? "" }, paths: task.paths, excludes: task.excludes,
-        level, base: base?.id ?? null, compression: "none", compressionLevel: 3, descriptor: { task: task.name, client: task.client, level, saveset: stream },
+        level, base: base?.id ?? null, compression: task.compression, compressionLevel: task.compressionLevel, descriptor: { task: task.name, client: task.client, level, saveset: stream },
       });
     } catch (error) {
       failure = error;

@@ -102,6 +102,22 @@ test("in-place restores: --overwrite never keeps a changed file, older replaces 
   assert.equal(sh(`cat '${file}'`), "saved\n");
 });
 
+test("a task compressed with zstd writes far less to its volume and restores byte for byte", async (t) => {
+  const dir = tempDir(t);
+  const server = await startServer(t, join(dir, "var"));
+  const src = join(dir, "src");
+  mkdirSync(src);
+  writeFileSync(join(src, "log.txt"), "2027-01-01 12:00:00 INFO backup of /home finished in 42 s\n".repeat(300_000));
+  const full = jsonOf<SavesetJson>(await server.cli(["backup", "--task", "logs", "--compress", "zstd", "--compress-level", "3", "--json", src]));
+  assert.equal(full.job.state, "done");
+  const media = jsonOf<Array<{ bytesWritten: number }>>(await server.cli(["media", "--json"]));
+  const written = media.reduce((n, m) => n + m.bytesWritten, 0);
+  assert.ok(written < full.saveset.bytes / 5, `${written} bytes on media for ${full.saveset.bytes} bytes of data`);
+  const target = join(dir, "restore");
+  assert.equal((await server.cli(["restore", String(full.saveset.id), "--target", target])).status, 0);
+  assertSameTree(src, join(target, src), { root: false });
+});
+
 test("a separate node and client enroll with one-time tokens and back up over mutual TLS", async (t) => {
   const dir = tempDir(t);
   const server = await startServer(t, join(dir, "var"), ["--no-embedded"]);

@@ -13,14 +13,17 @@ export function backupCommand(ctx: CliContext): Command {
     .option("--client <name>", "the client agent (for a new task; default localhost)")
     .option("--level <level>", "full | diff | incr", "full")
     .option("--exclude <pattern...>", "exclude patterns (for a new task)")
+    .option("--compress <how>", "zstd | none (for a new task)", "none")
+    .option("--compress-level <n>", "zstd level 1–19 (for a new task)", "3")
     .option("--json", "print the saveset as JSON", false)
     .argument("[paths...]", "absolute paths to back up (for a new task)")
-    .action(async (paths: string[], o: { task: string; client?: string; level: string; exclude?: string[]; json: boolean; server?: string; token?: string }) => {
+    .action(async (paths: string[], o: { task: string; client?: string; level: string; exclude?: string[]; compress: string; compressLevel: string; json: boolean; server?: string; token?: string }) => {
       const api = ApiClient.from(ctx, o);
       const body = {
         task: o.task, level: o.level, ...(o.client === undefined ? {} : { client: o.client }),
         ...(paths.length === 0 ? {} : { paths: paths.map((p) => (p.startsWith("/") ? p : `${ctx.cwd}/${p}`)) }),
         ...(o.exclude === undefined ? {} : { excludes: o.exclude }),
+        ...(paths.length === 0 ? {} : { compression: o.compress, compressionLevel: Number(o.compressLevel) }),
       };
       const job = await runAndFollow(ctx, api, () => api.call<JobView>("POST", "/backups", body), o.json);
       const saveset = job.saveset === null ? null : await api.call<SavesetView>("GET", `/savesets/${job.saveset}`);
