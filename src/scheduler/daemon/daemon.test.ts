@@ -277,3 +277,28 @@ test("run() sleeps until each next occurrence with the fake clock, wakes on noti
   await running;
   assert.equal(r.logs.filter((line) => line.includes("tick failed")).length, 0);
 });
+
+test("on the fall-back night an hourly event starts once per occurrence, keyed by instant", async () => {
+  const hourly = validateConfig({
+    timezone: "Europe/Berlin",
+    schedules: [
+      { name: "NEWDAY", unit: "day", at: "08:00" },
+      { name: "HOURLY", unit: "hour", at: "00:00" },
+    ],
+    events: [
+      { name: "newday", type: "newday", schedule: "NEWDAY" },
+      { name: "sync", type: "command", command: "sync", client: "localhost", schedule: "HOURLY", priority: 0 },
+    ],
+  });
+  const history = new MemoryHistory();
+  const launcher = new RecordingLauncher();
+  const clock = new ManualClock("2027-10-30T22:30:00Z"); // 00:30+02:00 on 31 Oct
+  const daemon = new CalendarDaemon({ config: () => hourly, clock, history, launcher, log: () => undefined });
+  await daemon.tick();
+  launcher.calls.length = 0;
+  for (let step = 1; step <= 16; step += 1) {
+    clock.advance(15 * 60_000); // 4 hours of real time (one wall-clock hour repeats): until 03:30+01:00
+    await daemon.tick();
+  }
+  assert.deepEqual(launcher.calls, ["start sync 2027-10-31T01:00:00+02:00", "start sync 2027-10-31T02:00:00+02:00", "start sync 2027-10-31T03:00:00+01:00"]);
+});
