@@ -40,6 +40,7 @@ export const routes: readonly Route[] = [
   { method: "POST", path: "/restores", operationId: "startRestore", summary: "Restore a saveset (as of that saveset: its chain is resolved)", role: "operator", body: "RestoreRequest", response: "Job", status: 202 },
   { method: "PUT", path: "/calendar/config", operationId: "applyCalendar", summary: "Replace the calendar's schedules and events (timezone, schedules, events as in reel.yaml); checked whole, nothing applied on error", role: "admin", body: "CalendarConfig", response: "CalendarConfig" },
   { method: "GET", path: "/calendar/config", operationId: "getCalendar", summary: "The calendar's schedules and events as applied", role: "viewer", response: "CalendarConfig" },
+  { method: "POST", path: "/calendar/start", operationId: "startEvent", summary: "Start an event now: a one-time occurrence on the calendar (reel start EVENT)", role: "operator", body: "StartRequest", response: "Started", status: 202 },
   { method: "GET", path: "/calendar", operationId: "calendarSheet", summary: "The calendar sheet: every occurrence in [from, to) with its backup day and status", role: "viewer", query: { from: { type: "string", minLength: 10 }, to: { type: "string", minLength: 10 } }, response: ["Occurrence"] },
   { method: "GET", path: "/savesets", operationId: "listSavesets", summary: "Savesets, newest first", role: "viewer", query: { task: { type: "string" } }, response: ["Saveset"] },
   { method: "GET", path: `/savesets/:${id}`, operationId: "getSaveset", summary: "One saveset", role: "viewer", response: "Saveset" },

@@ -46,6 +46,8 @@ export const schemas = {
   PoolRequest: object({ name, retentionDays: { type: "integer", minimum: 0, maximum: 36500 }, driveGroup: name, mediumSize: { type: "integer", minimum: 1048576 } }, ["name"]),
   CalendarConfig: { type: "object", properties: { timezone: str, schedules: { type: "array", maxItems: 10000, items: { type: "object" } }, events: { type: "array", maxItems: 10000, items: { type: "object" } } }, required: ["schedules", "events"], additionalProperties: false },
   Occurrence: object({ time: str, backupDay: str, event: str, type: str, priority: int, status: str, by: str, job: int }, ["time", "backupDay", "event", "type", "priority", "status"]),
+  StartRequest: object({ event: { type: "string", minLength: 1, maxLength: 128 } }),
+  Started: object({ event: str, job: int }),
   TaskRequest: object({ name, client: name, paths: { ...paths, minItems: 1 }, excludes: paths, pool: name, compression: { type: "string", enum: ["none", "zstd"] }, level: { type: "integer", minimum: 1, maximum: 19 } }, ["name", "client", "paths"]),
 } as const satisfies Record<string, Schema>;
 

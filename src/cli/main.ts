@@ -10,7 +10,7 @@ import { isReelError } from "../errors/index.js";
 import { archiveCommand } from "./commands/archive.js";
 import { backupCommand } from "./commands/backup.js";
 import { browseCommands } from "./commands/browse.js";
-import { applyCommand, calendarCommand } from "./commands/calendar.js";
+import { applyCommand, calendarCommand, startCommand } from "./commands/calendar.js";
 import { daemonCommands } from "./commands/daemons.js";
 import { poolCommands } from "./commands/pools.js";
 import { restoreCommand } from "./commands/restore.js";
@@ -54,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
   poolCommands(program, ctx);
   program.addCommand(calendarCommand(ctx));
   program.addCommand(applyCommand(ctx));
+  program.addCommand(startCommand(ctx));
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();

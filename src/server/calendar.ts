@@ -1,27 +1,79 @@
 /**
- * The server's calendar: the applied config (kept in the catalog) and its sheet. The daemon that
- * starts jobs from it comes next; until then the sheet shows the statuses the config alone gives.
+ * The server's calendar: the applied config (kept in the catalog), the daemon that starts jobs
+ * from it (backup events start backup jobs; newday ends the backup day), the history of what it
+ * did (kept in the catalog, so a restart neither repeats nor forgets), and the live sheet.
  */
 import { apiError } from "../api/index.js";
 import type { Catalog } from "../catalog/index.js";
 import { isReelError } from "../errors/index.js";
-import { type CalendarConfig, occurrences, validateConfig } from "../scheduler/index.js";
+import { type CalendarConfig, CalendarDaemon, type CalendarEvent, type CalendarHistory, type Clock, type LiveOccurrence, type Occurrence, type OccurrenceRecord, validateConfig } from "../scheduler/index.js";
+import { serverError } from "./errors.js";
+import type { EventBus } from "./events.js";
+import type { Jobs } from "./jobs.js";
 
 const SETTING = "calendar.config";
-const EMPTY: CalendarConfig = { timezone: "UTC", schedules: [], events: [] };
+const HISTORY = "calendar.history";
+const KEEP_HISTORY_MS = 40 * 24 * 3600 * 1000;
+
+/** The daemon's history in one catalog setting (records of the last 40 days). */
+class CatalogHistory implements CalendarHistory {
+  readonly #catalog: Catalog;
+  readonly #clock: Clock;
+  #records: OccurrenceRecord[];
+
+  constructor(catalog: Catalog, clock: Clock) {
+    this.#catalog = catalog;
+    this.#clock = clock;
+    const text = catalog.getSetting(HISTORY);
+    this.#records = text === null ? [] : (JSON.parse(text) as OccurrenceRecord[]);
+  }
+
+  list(from: Date, to: Date): OccurrenceRecord[] {
+    return this.#records.filter((r) => {
+      const t = Date.parse(r.time);
+      return t >= from.getTime() && t < to.getTime();
+    });
+  }
+
+  record(r: OccurrenceRecord): void {
+    const instant = Date.parse(r.time);
+    const keep = this.#clock.now().getTime() - KEEP_HISTORY_MS;
+    this.#records = [...this.#records.filter((x) => !(x.event === r.event && Date.parse(x.time) === instant) && Date.parse(x.time) >= keep), r];
+    this.#catalog.setSetting(HISTORY, JSON.stringify(this.#records));
+  }
+}
 
 export class ServerCalendar {
   readonly #catalog: Catalog;
   readonly #defaultTimeZone: string;
+  readonly daemon: CalendarDaemon;
 
-  constructor(catalog: Catalog, defaultTimeZone: string) {
-    this.#catalog = catalog;
-    this.#defaultTimeZone = defaultTimeZone;
+  constructor(o: { catalog: Catalog; jobs: Jobs; bus: EventBus; clock: Clock; defaultTimeZone: string; log: (line: string) => void }) {
+    this.#catalog = o.catalog;
+    this.#defaultTimeZone = o.defaultTimeZone;
+    this.daemon = new CalendarDaemon({
+      config: () => this.config(),
+      clock: o.clock,
+      history: new CatalogHistory(o.catalog, o.clock),
+      log: o.log,
+      launcher: {
+        start: (occurrence, event) => Promise.resolve(launch(o.jobs, occurrence, event)),
+        newday: (ended, started) => {
+          o.log(`newday: backup day ${ended} ended, ${started} begins`);
+          return Promise.resolve();
+        },
+      },
+    });
+    // The daemon learns how the jobs it started ended.
+    o.bus.subscribe((event) => {
+      const state = event.job.state;
+      if (state === "done" || state === "failed" || state === "aborted") this.daemon.jobEnded(event.job.id, state);
+    });
   }
 
   config(): CalendarConfig {
     const text = this.#catalog.getSetting(SETTING);
-    return text === null ? { ...EMPTY, timezone: this.#defaultTimeZone } : (JSON.parse(text) as CalendarConfig);
+    return text === null ? { timezone: this.#defaultTimeZone, schedules: [], events: [] } : (JSON.parse(text) as CalendarConfig);
   }
 
   /** Checks the whole config and stores it; a bad field is a 400 naming it, and nothing changes. */
@@ -34,16 +86,25 @@ export class ServerCalendar {
       throw error;
     }
     this.#catalog.setSetting(SETTING, JSON.stringify(config));
+    this.daemon.notify();
     return config;
   }
 
-  sheet(fromText: string, toText: string): ReturnType<typeof occurrences> {
+  /** The live sheet: the config's occurrences with what the daemon did to them. */
+  sheet(fromText: string, toText: string): LiveOccurrence[] {
     const from = instant(fromText, "from");
     const to = instant(toText, "to");
     if (to.getTime() - from.getTime() > 400 * 24 * 3600 * 1000) throw apiError("API_BAD_REQUEST", "query/to: a sheet covers at most 400 days");
-    const config = this.config();
-    return config.events.length === 0 ? [] : occurrences(config, from, to);
+    return this.config().events.length === 0 ? [] : this.daemon.sheet(from, to);
   }
+}
+
+/** Starts the job an occurrence asks for: backup events start backups; other kinds come later. */
+function launch(jobs: Jobs, occurrence: Occurrence, event: CalendarEvent): { job: number } {
+  if (event.type === "backup" && event.task !== undefined && event.level !== "copy") {
+    return { job: jobs.startBackup({ task: event.task, ...(event.level === undefined ? {} : { level: event.level }) }).id };
+  }
+  throw serverError("SERVER_JOB_FAILED", `Calendar event "${occurrence.event}" of type ${event.type} cannot be started by this server yet`);
 }
 
 function instant(text: string, field: string): Date {

@@ -115,6 +115,16 @@ function calendarHandlers(o: HttpOptions): Record<string, Handler> {
   return {
     applyCalendar: (request) => o.calendar.apply(request.body),
     getCalendar: () => o.calendar.config(),
+    startEvent: async (request) => {
+      const { event } = request.body as { event: string };
+      try {
+        return { event, job: (await o.calendar.daemon.startNow(event)).job };
+      } catch (error) {
+        if (isReelError(error, "SCHEDULER_UNKNOWN_EVENT")) throw apiError("API_NOT_FOUND", error.message);
+        if (isReelError(error, "SCHEDULER_NOT_STARTABLE")) throw apiError("API_CONFLICT", error.message);
+        throw error;
+      }
+    },
     calendarSheet: (request) => {
       const query = request.query as { from?: string; to?: string };
       if (query.from === undefined || query.to === undefined) throw apiError("API_BAD_REQUEST", "query must have from and to");

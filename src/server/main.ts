@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { nodeCodecs } from "../client/index.js";
 import { type Address, ClientService, enroll, formatAddress, identityOf, loadIdentity, NodeService, parseAddress, saveIdentity } from "../transfer/index.js";
 import { AgentHub } from "./agents.js";
+import type { Clock } from "../scheduler/index.js";
 import { ServerCalendar } from "./calendar.js";
 import { startEmbeddedClient } from "./embedded-client.js";
 import { EventBus } from "./events.js";
@@ -28,7 +29,22 @@ export interface ServerOptions {
   embedded?: boolean;
   threads?: number;
   log?: (line: string) => void;
+  /** The calendar's clock (tests pass a manual one); default: the real clock. */
+  clock?: Clock;
 }
+
+/** The real clock: the calendar daemon sleeps until its next occurrence (re-checking at least daily). */
+const realClock: Clock = {
+  now,
+  sleepUntil: (time, signal) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.min(Math.max(0, time.getTime() - Date.now()), 24 * 3600 * 1000));
+      signal?.addEventListener("abort", () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    }),
+};
 
 export interface RunningServer {
   url: string;
@@ -59,7 +75,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await hub.listen(agentAt.host, agentAt.port, data.server);
     stoppers.push(() => hub.close());
     const agentAddress = formatAddress({ host: agentAt.host === "0.0.0.0" ? "127.0.0.1" : agentAt.host, port: hub.port });
-    const calendar = new ServerCalendar(catalog, Intl.DateTimeFormat().resolvedOptions().timeZone);
+    const calendar = new ServerCalendar({ catalog, jobs, bus, clock: options.clock ?? realClock, defaultTimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, log });
     const app = buildHttp({ catalog, hub, jobs, bus, calendar, ca: data.ca, now, agentAddress: () => agentAddress, version: VERSION });
     await app.listen({ host: api.host, port: api.port });
     stoppers.push(() => app.close());
@@ -73,6 +89,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const client = await startEmbeddedClient({ name: EMBEDDED_CLIENT, identity: data.embeddedClient, server, threads: options.threads ?? 2, isRoot: process.geteuid?.() === 0, log });
       stoppers.push(() => client.stop());
     }
+    const daemon = calendar.daemon.run().catch((error: unknown) => log(`calendar: ${error instanceof Error ? error.message : String(error)}`));
+    stoppers.push(async () => {
+      await calendar.daemon.stop();
+      await daemon;
+    });
     if (data.created) log(`initialised ${options.dataDir}: catalog, CA, admin token in ${join(options.dataDir, "admin.token")}`);
     return {
       url, agentAddress, adminToken: data.adminToken, dataDir: options.dataDir,

@@ -43,6 +43,18 @@ export function calendarCommand(ctx: CliContext): Command {
     });
 }
 
+/** `reel start EVENT`: a one-time occurrence of an event, now (the calendar's "start now"). */
+export function startCommand(ctx: CliContext): Command {
+  return withServer(new Command("start"))
+    .description("start a calendar event now (a one-time occurrence on the calendar)")
+    .argument("<event>", "the event's name")
+    .option("--json", "print JSON", false)
+    .action(async (event: string, o: { json: boolean; server?: string; token?: string }) => {
+      const started = await ApiClient.from(ctx, o).call<{ event: string; job: number }>("POST", "/calendar/start", { event });
+      ctx.stdout.write(o.json ? `${JSON.stringify(started)}\n` : `started ${started.event}: job ${started.job}\n`);
+    });
+}
+
 /** `reel apply -f reel.yaml`: checks the whole config here (errors name file, line and field), then stores it on the server. */
 export function applyCommand(ctx: CliContext): Command {
   return withServer(new Command("apply"))

@@ -1,0 +1,77 @@
+/**
+ * The calendar daemon in a real server (embedded node and client over loopback TLS, real files),
+ * with a manual clock: on the last day of the month the month-end full runs and the daily
+ * incremental does not; a restart does not run it again; "start now" runs an event at once.
+ */
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { ManualClock } from "../../src/scheduler/index.js";
+import { startServer } from "../../src/server/index.js";
+import { tempDir } from "./helpers.js";
+
+interface Job { id: number; kind: string; task: string | null; level: string | null; state: string }
+
+async function api<T>(url: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const json = (await response.json()) as T;
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function settled(url: string, token: string, count: number): Promise<Job[]> {
+  for (;;) {
+    const jobs = await api<Job[]>(url, token, "GET", "/jobs");
+    if (jobs.length >= count && jobs.every((j) => j.state !== "queued" && j.state !== "running")) return jobs;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+const CONFIG = {
+  timezone: "Europe/Berlin",
+  schedules: [
+    { name: "NEWDAY", unit: "day", at: "08:00" },
+    { name: "DAILY", unit: "day", at: "20:00" },
+    { name: "MONTHEND", unit: "month", monthDays: [-1], at: "21:00" },
+  ],
+  events: [
+    { name: "newday", type: "newday", schedule: "NEWDAY" },
+    { name: "home-daily", type: "backup", task: "home", level: "incr", schedule: "DAILY", priority: 1 },
+    { name: "home-month", type: "backup", task: "home", level: "full", schedule: "MONTHEND", priority: 3 },
+  ],
+};
+
+test("the calendar starts the month-end full and not the daily incremental, once, and start-now runs an event at once", async (t) => {
+  const dir = tempDir(t);
+  const src = join(dir, "home");
+  mkdirSync(src);
+  writeFileSync(join(src, "notes.txt"), "hello\n");
+  const clock = new ManualClock("2027-03-31T17:00:00+02:00");
+  const logs: string[] = [];
+  let server = await startServer({ dataDir: join(dir, "var"), listen: "127.0.0.1:0", agentListen: "127.0.0.1:0", clock, log: (l) => logs.push(l) });
+  t.after(() => server.close());
+  const { url, adminToken: token } = server;
+  await api(url, token, "POST", "/tasks", { name: "home", client: "localhost", paths: [src] });
+  await api(url, token, "PUT", "/calendar/config", CONFIG);
+  assert.deepEqual(await api<Job[]>(url, token, "GET", "/jobs"), []);
+
+  clock.set("2027-03-31T21:30:00+02:00");
+  const jobs = await settled(url, token, 1);
+  assert.deepEqual(jobs.map((j) => [j.kind, j.task, j.level, j.state]), [["backup", "home", "full", "done"]]);
+  const sheet = await api<Array<{ event: string; status: string; by?: string; job?: number }>>(url, token, "GET", "/calendar?from=2027-03-31T10:00:00Z&to=2027-04-01T00:00:00Z");
+  assert.deepEqual(sheet.filter((o) => o.event !== "newday").map((o) => [o.event, o.status, o.by ?? ""]), [["home-daily", "suppressed", "home-month"], ["home-month", "done", ""]]);
+
+  // A restart (same catalog, same day) does not run the month end again.
+  await server.close();
+  server = await startServer({ dataDir: join(dir, "var"), listen: "127.0.0.1:0", agentListen: "127.0.0.1:0", clock, log: (l) => logs.push(l) });
+  clock.set("2027-03-31T22:00:00+02:00");
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal((await settled(server.url, token, 1)).length, 1);
+
+  // Start now: a one-time occurrence, at once.
+  const started = await api<{ event: string; job: number }>(server.url, token, "POST", "/calendar/start", { event: "home-daily" });
+  const after = await settled(server.url, token, 2);
+  assert.deepEqual(after.find((j) => j.id === started.job)?.level, "incr");
+  assert.deepEqual(after.map((j) => j.state), ["done", "done"]);
+});
