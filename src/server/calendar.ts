@@ -6,7 +6,7 @@
 import { apiError } from "../api/index.js";
 import type { Catalog } from "../catalog/index.js";
 import { isReelError } from "../errors/index.js";
-import { type CalendarConfig, CalendarDaemon, type CalendarEvent, type CalendarHistory, type Clock, type LiveOccurrence, type Occurrence, type OccurrenceRecord, validateConfig } from "../scheduler/index.js";
+import { backupDayAt, type CalendarConfig, CalendarDaemon, type CalendarEvent, type CalendarHistory, type Clock, type LiveOccurrence, type Occurrence, type OccurrenceRecord, validateConfig } from "../scheduler/index.js";
 import { serverError } from "./errors.js";
 import type { EventBus } from "./events.js";
 import type { Jobs } from "./jobs.js";
@@ -74,6 +74,14 @@ export class ServerCalendar {
   config(): CalendarConfig {
     const text = this.#catalog.getSetting(SETTING);
     return text === null ? { timezone: this.#defaultTimeZone, schedules: [], events: [] } : (JSON.parse(text) as CalendarConfig);
+  }
+
+  /** The backup day `at` belongs to (between two newdays); the local date when no calendar is applied. */
+  backupDay(at: Date): string {
+    const config = this.config();
+    if (config.events.length > 0) return backupDayAt(config, at).day;
+    const pad = (n: number): string => String(n).padStart(2, "0");
+    return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}`;
   }
 
   /** Checks the whole config and stores it; a bad field is a 400 naming it, and nothing changes. */

@@ -31,6 +31,8 @@ export interface JobsOptions {
   bus: EventBus;
   now: () => Date;
   log: (line: string) => void;
+  /** The backup day a time belongs to (the calendar's newday bounds it). */
+  backupDayOf?: (at: Date) => string;
 }
 
 interface IndexSink {
@@ -94,6 +96,7 @@ export class Jobs {
 
   backupDay(): string {
     const now = this.#o.now();
+    if (this.#o.backupDayOf !== undefined) return this.#o.backupDayOf(now);
     const pad = (n: number): string => String(n).padStart(2, "0");
     return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
   }

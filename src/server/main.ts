@@ -69,14 +69,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     indexRows: (job, rows) => jobs?.agentEvents.indexRows(job, rows),
     progress: (job, files, bytes, line) => jobs?.agentEvents.progress(job, files, bytes, line),
   });
-  jobs = new Jobs({ catalog, hub, bus, now, log });
+  let calendar: ServerCalendar | null = null;
+  // Jobs keep the calendar's time (a test's manual clock too); certificates and tokens keep the real one.
+  const calendarClock = options.clock ?? realClock;
+  jobs = new Jobs({ catalog, hub, bus, now: () => calendarClock.now(), log, backupDayOf: (at) => calendar?.backupDay(at) ?? at.toISOString().slice(0, 10) });
   const stoppers: Array<() => Promise<void>> = [];
   try {
     await hub.listen(agentAt.host, agentAt.port, data.server);
     stoppers.push(() => hub.close());
     const agentAddress = formatAddress({ host: agentAt.host === "0.0.0.0" ? "127.0.0.1" : agentAt.host, port: hub.port });
-    const calendar = new ServerCalendar({ catalog, jobs, bus, clock: options.clock ?? realClock, defaultTimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, log });
-    const app = buildHttp({ catalog, hub, jobs, bus, calendar, ca: data.ca, now, agentAddress: () => agentAddress, version: VERSION });
+    const theCalendar = new ServerCalendar({ catalog, jobs, bus, clock: calendarClock, defaultTimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, log });
+    calendar = theCalendar;
+    const app = buildHttp({ catalog, hub, jobs, bus, calendar: theCalendar, ca: data.ca, now, agentAddress: () => agentAddress, version: VERSION });
     await app.listen({ host: api.host, port: api.port });
     stoppers.push(() => app.close());
     const port = (app.server.address() as { port: number }).port;
@@ -89,9 +93,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const client = await startEmbeddedClient({ name: EMBEDDED_CLIENT, identity: data.embeddedClient, server, threads: options.threads ?? 2, isRoot: process.geteuid?.() === 0, log });
       stoppers.push(() => client.stop());
     }
-    const daemon = calendar.daemon.run().catch((error: unknown) => log(`calendar: ${error instanceof Error ? error.message : String(error)}`));
+    const daemon = theCalendar.daemon.run().catch((error: unknown) => log(`calendar: ${error instanceof Error ? error.message : String(error)}`));
     stoppers.push(async () => {
-      await calendar.daemon.stop();
+      await theCalendar.daemon.stop();
       await daemon;
     });
     if (data.created) log(`initialised ${options.dataDir}: catalog, CA, admin token in ${join(options.dataDir, "admin.token")}`);

@@ -69,9 +69,11 @@ test("the calendar starts the month-end full and not the daily incremental, once
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.equal((await settled(server.url, token, 1)).length, 1);
 
-  // Start now: a one-time occurrence, at once.
+  // Start now, at 00:40 on 1 April: a one-time occurrence, at once, in backup day 31 March (newday is at 08:00).
+  clock.set("2027-04-01T00:40:00+02:00");
   const started = await api<{ event: string; job: number }>(server.url, token, "POST", "/calendar/start", { event: "home-daily" });
   const after = await settled(server.url, token, 2);
-  assert.deepEqual(after.find((j) => j.id === started.job)?.level, "incr");
+  const startedJob = after.find((j) => j.id === started.job) as (Job & { backupDay: string }) | undefined;
+  assert.deepEqual([startedJob?.level, startedJob?.backupDay], ["incr", "2027-03-31"]);
   assert.deepEqual(after.map((j) => j.state), ["done", "done"]);
 });

@@ -6,6 +6,7 @@
  */
 export { CalendarDaemon, type CalendarDaemonOptions } from "./daemon.js";
 export { daemonError, type DaemonErrorCode } from "./errors.js";
+export { backupDayAt } from "./backup-day.js";
 export { MemoryHistory } from "./history.js";
 export { ManualClock } from "./manual-clock.js";
 export type { CalendarHistory, Clock, Launcher, LiveOccurrence, OccurrenceRecord, RecordStatus, TickResult } from "./types.js";
