@@ -59,6 +59,8 @@ export class ServerCalendar {
       launcher: {
         start: (occurrence, event) => Promise.resolve(launch(o.jobs, occurrence, event)),
         newday: (ended, started) => {
+          // Catalog maintenance: fold the write-ahead log into the database file.
+          o.catalog.checkpoint();
           o.log(`newday: backup day ${ended} ended, ${started} begins`);
           return Promise.resolve();
         },
