@@ -22,7 +22,7 @@ export const schemas = {
   Medium: object({ id: int, label: str, pool: str, drive: str, state: str, bytesWritten: int, blocks: int, endOfLife: nullable(time), createdAt: time }),
   Task: object({ name, client: str, paths, excludes: paths, pool: str, compression: { type: "string", enum: ["none", "zstd"] }, level: { type: "integer", minimum: 1, maximum: 19 } }),
   Job: object({
-    id: int, kind: { type: "string", enum: ["backup", "restore"] }, task: nullable(str), client: nullable(str), level: nullable(level),
+    id: int, kind: { type: "string", enum: ["backup", "restore", "command"] }, task: nullable(str), client: nullable(str), level: nullable(level),
     state: { type: "string", enum: ["queued", "running", "done", "failed", "aborted"] }, backupDay: str, saveset: nullable(int),
     createdAt: time, startedAt: nullable(time), endedAt: nullable(time), files: int, bytes: int, errors: int, message: nullable(str),
   }),

@@ -16,7 +16,7 @@ export interface TaskView { name: string; client: string; paths: string[]; exclu
 
 export interface JobView {
   id: number;
-  kind: "backup" | "restore";
+  kind: "backup" | "restore" | "command";
   task: string | null;
   client: string | null;
   level: Level | null;

@@ -114,6 +114,9 @@ function launch(jobs: Jobs, occurrence: Occurrence, event: CalendarEvent): { job
   if (event.type === "backup" && event.task !== undefined && event.level !== "copy") {
     return { job: jobs.startBackup({ task: event.task, ...(event.level === undefined ? {} : { level: event.level }) }).id };
   }
+  if (event.type === "command" && event.command !== undefined) {
+    return { job: jobs.startCommand({ client: event.client ?? "localhost", command: event.command }).id };
+  }
   throw serverError("SERVER_JOB_FAILED", `Calendar event "${occurrence.event}" of type ${event.type} cannot be started by this server yet`);
 }
 

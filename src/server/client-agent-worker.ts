@@ -12,6 +12,7 @@ interface Data {
   server: { host: string; port: number };
   threads: number;
   isRoot: boolean;
+  commands: Record<string, string>;
 }
 
 const data = workerData as Data;
@@ -19,7 +20,7 @@ const port = parentPort!;
 const service = new ClientService({
   name: data.name, identity: data.identity, server: data.server, now: () => new Date(), threads: data.threads,
   log: (line) => port.postMessage({ type: "log", line }),
-  passphrase: () => process.env["REEL_PASSPHRASE"] ?? null, isRoot: data.isRoot,
+  passphrase: () => process.env["REEL_PASSPHRASE"] ?? null, isRoot: data.isRoot, commands: data.commands,
 });
 port.on("message", (message: { type: string }) => {
   if (message.type === "stop") void service.stop().finally(() => port.close());

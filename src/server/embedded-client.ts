@@ -2,8 +2,8 @@ import { Worker } from "node:worker_threads";
 import type { Identity } from "../transfer/index.js";
 
 /** Starts the embedded client agent on its own thread; resolves once it is connected. */
-export async function startEmbeddedClient(o: { name: string; identity: Identity; server: { host: string; port: number }; threads: number; isRoot: boolean; log: (line: string) => void }): Promise<{ stop(): Promise<void> }> {
-  const worker = new Worker(new URL("./client-agent-worker.js", import.meta.url), { workerData: { name: o.name, identity: o.identity, server: o.server, threads: o.threads, isRoot: o.isRoot } });
+export async function startEmbeddedClient(o: { name: string; identity: Identity; server: { host: string; port: number }; threads: number; isRoot: boolean; commands: Record<string, string>; log: (line: string) => void }): Promise<{ stop(): Promise<void> }> {
+  const worker = new Worker(new URL("./client-agent-worker.js", import.meta.url), { workerData: { name: o.name, identity: o.identity, server: o.server, threads: o.threads, isRoot: o.isRoot, commands: o.commands } });
   await new Promise<void>((resolve, reject) => {
     worker.on("message", (message: { type: string; line?: string; message?: string }) => {
       if (message.type === "log") o.log(message.line ?? "");

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { apiError, type BackupRequest, type JobEvent, type Level, type RestoreRequest } from "../api/index.js";
 import type { BrowseRow, Catalog, Drive, Job, Pool, Saveset, Task } from "../catalog/index.js";
 import { EntryType } from "../format/index.js";
-import type { BackupResult, RestoreResult, RestoreRun, StreamDone, WireIndexRow } from "../transfer/index.js";
+import type { BackupResult, CommandResult, RestoreResult, RestoreRun, StreamDone, WireIndexRow } from "../transfer/index.js";
 import type { Agent, AgentHub } from "./agents.js";
 import type { EventBus } from "./events.js";
 import { serverError } from "./errors.js";
@@ -116,6 +116,22 @@ export class Jobs {
     const job = catalog.addJob({ kind: "backup", task: task.name, client: task.client, level, backupDay: this.backupDay() });
     this.#publish(job.id, asked !== level ? { log: `no earlier full backup of task "${task.name}": running a full backup` } : {});
     this.#track(job, () => this.#runBackup(job, task, level, base));
+    return job;
+  }
+
+  /** Runs a command of a client's allow-list by name (a calendar command event). */
+  startCommand(o: { client: string; command: string }): Job {
+    const job = this.#o.catalog.addJob({ kind: "command", task: null, client: o.client, level: null, backupDay: this.backupDay() });
+    this.#publish(job.id, { log: `command "${o.command}" on client "${o.client}"` });
+    this.#track(job, async () => {
+      const client = this.#o.hub.client(o.client);
+      if (client === null) throw serverError("SERVER_NOT_CONNECTED", `Client "${o.client}" is not connected`);
+      this.#o.catalog.updateJob(job.id, { state: "running", startedAt: this.#o.now() });
+      const result = await client.conn.request<CommandResult>({ type: "command.run", job: job.id, name: o.command });
+      const tail = result.output.trim().split("\n").slice(-3).join(" / ");
+      if (result.exitCode !== 0) throw serverError("SERVER_JOB_FAILED", `Command "${o.command}" exited with ${result.exitCode}${tail === "" ? "" : `: ${tail}`}`);
+      this.#o.catalog.updateJob(job.id, { state: "done", endedAt: this.#o.now(), message: `command "${o.command}" exited with 0${tail === "" ? "" : `: ${tail}`}` });
+    });
     return job;
   }
 

@@ -31,6 +31,8 @@ export interface ServerOptions {
   log?: (line: string) => void;
   /** The calendar's clock (tests pass a manual one); default: the real clock. */
   clock?: Clock;
+  /** The embedded client agent's command allow-list (name → command line, run without a shell). */
+  clientCommands?: Record<string, string>;
 }
 
 /** The real clock: the calendar daemon sleeps until its next occurrence (re-checking at least daily). */
@@ -90,7 +92,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const node = new NodeService({ name: EMBEDDED_NODE, identity: data.embeddedNode, server, listen: { host: "127.0.0.1", port: 0 }, codecs: nodeCodecs(3), now, log });
       await node.start();
       stoppers.push(() => node.stop());
-      const client = await startEmbeddedClient({ name: EMBEDDED_CLIENT, identity: data.embeddedClient, server, threads: options.threads ?? 2, isRoot: process.geteuid?.() === 0, log });
+      const client = await startEmbeddedClient({ name: EMBEDDED_CLIENT, identity: data.embeddedClient, server, threads: options.threads ?? 2, isRoot: process.geteuid?.() === 0, commands: options.clientCommands ?? {}, log });
       stoppers.push(() => client.stop());
     }
     const daemon = theCalendar.daemon.run().catch((error: unknown) => log(`calendar: ${error instanceof Error ? error.message : String(error)}`));
@@ -124,6 +126,8 @@ export interface AgentOptions {
   advertise?: string;
   threads?: number;
   log?: (line: string) => void;
+  /** Client agents: the command allow-list (name → command line, run without a shell). */
+  commands?: Record<string, string>;
 }
 
 /** The agent's identity from its data directory, enrolling first if there is none; its name is the certificate's. */
@@ -156,7 +160,7 @@ export async function runNode(options: AgentOptions): Promise<{ name: string; st
 export async function runClient(options: AgentOptions): Promise<{ name: string; stop(): Promise<void>; closed: Promise<Error | null> }> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { identity, server, name } = await identityFor("client", options);
-  const client = new ClientService({ name, identity, server, now, threads: options.threads ?? 2, log, passphrase: () => process.env["REEL_PASSPHRASE"] ?? null, isRoot: process.geteuid?.() === 0 });
+  const client = new ClientService({ name, identity, server, now, threads: options.threads ?? 2, log, passphrase: () => process.env["REEL_PASSPHRASE"] ?? null, isRoot: process.geteuid?.() === 0, commands: options.commands ?? {} });
   await client.start();
   return { name, stop: () => client.stop(), closed: client.closed };
 }

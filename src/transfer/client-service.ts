@@ -9,6 +9,7 @@ import type { Connection } from "./connection.js";
 import { decodeIndexRows, encodeIndexRows } from "./index-rows.js";
 import type { BackupResult, BackupRun, RestoreResult, RestoreRun, StreamEof } from "./messages.js";
 import { serviceError } from "./service-errors.js";
+import { runAllowedCommand } from "./client-commands.js";
 import { connectTls, type Identity } from "./tls.js";
 import type { Address } from "./address.js";
 
@@ -21,6 +22,8 @@ export interface ClientServiceOptions {
   log: (line: string) => void;
   passphrase: () => string | null;
   isRoot: boolean;
+  /** The commands the server may run here by name (calendar command events): name → command line, run without a shell. */
+  commands?: Readonly<Record<string, string>>;
 }
 
 const INDEX_BATCH = 4096;
@@ -45,7 +48,8 @@ export class ClientService {
       const request = message as { id: number; type: string };
       const run = request.type === "backup.run" ? this.#backup(message as unknown as BackupRun)
         : request.type === "restore.run" ? this.#restore(message as unknown as RestoreRun)
-          : Promise.reject(serviceError("TRANSFER_BAD_MESSAGE", `Unknown request "${request.type}" from the server`));
+          : request.type === "command.run" ? runAllowedCommand(this.#o.commands ?? {}, String(message["name"]), this.#o.name)
+            : Promise.reject(serviceError("TRANSFER_BAD_MESSAGE", `Unknown request "${request.type}" from the server`));
       void run.then((result) => server.reply(request, result), (error: unknown) => server.replyError(request, error)).catch(() => undefined);
     });
     await server.request({ type: "hello", kind: "client", name: this.#o.name, version: "0.1.0" });

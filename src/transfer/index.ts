@@ -31,3 +31,4 @@ export * from "./address.js";
 export * from "./service-errors.js";
 export * from "./node-service.js";
 export * from "./client-service.js";
+export type { CommandResult } from "./client-commands.js";

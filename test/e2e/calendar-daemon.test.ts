@@ -77,3 +77,27 @@ test("the calendar starts the month-end full and not the daily incremental, once
   assert.deepEqual([startedJob?.level, startedJob?.backupDay], ["incr", "2027-03-31"]);
   assert.deepEqual(after.map((j) => j.state), ["done", "done"]);
 });
+
+test("command events run a command of the client's allow-list by name, never anything else", async (t) => {
+  const dir = tempDir(t);
+  const marker = join(dir, "tidied");
+  const clock = new ManualClock("2027-03-10T05:00:00+01:00");
+  const server = await startServer({ dataDir: join(dir, "var"), listen: "127.0.0.1:0", agentListen: "127.0.0.1:0", clock, log: () => undefined, clientCommands: { tidy: `touch ${marker}` } });
+  t.after(() => server.close());
+  const { url, adminToken: token } = server;
+  await api(url, token, "PUT", "/calendar/config", {
+    timezone: "Europe/Berlin",
+    schedules: [{ name: "NEWDAY", unit: "day", at: "08:00" }, { name: "SIXHOURS", unit: "hour", every: 6, at: "01:00" }],
+    events: [
+      { name: "newday", type: "newday", schedule: "NEWDAY" },
+      { name: "tidy", type: "command", command: "tidy", client: "localhost", schedule: "SIXHOURS", priority: 0 },
+      { name: "evil", type: "command", command: "rm-everything", client: "localhost", schedule: "SIXHOURS", priority: 0 },
+    ],
+  });
+  clock.set("2027-03-10T07:30:00+01:00");
+  const jobs = await settled(url, token, 2);
+  const byMessage = jobs.map((j) => [j.kind, j.state, (j as Job & { message: string }).message]);
+  assert.ok(byMessage.some(([kind, state, message]) => kind === "command" && state === "done" && /tidy/.test(message!)), JSON.stringify(byMessage));
+  assert.ok(byMessage.some(([kind, state, message]) => kind === "command" && state === "failed" && /not in the allow-list/.test(message!)), JSON.stringify(byMessage));
+  assert.ok((await import("node:fs")).existsSync(marker));
+});

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { ReelError } from "../../errors/index.js";
 import type { CliContext } from "../context.js";
 
 /** Runs until SIGINT or SIGTERM (or the daemon's own end), then stops cleanly. */
@@ -11,6 +12,17 @@ async function untilStopped(stop: () => Promise<void>, closed?: Promise<Error | 
   await stop();
 }
 
+/** NAME=PROGRAM [ARGS] pairs of a command allow-list. */
+function commandList(pairs: string[] | undefined): Record<string, string> {
+  const commands: Record<string, string> = {};
+  for (const pair of pairs ?? []) {
+    const cut = pair.indexOf("=");
+    if (cut <= 0 || cut === pair.length - 1) throw new ReelError("CLI_BAD_ARGUMENT", `"${pair}" is not NAME=PROGRAM (for example tidy=/usr/local/bin/tidy)`);
+    commands[pair.slice(0, cut)] = pair.slice(cut + 1);
+  }
+  return commands;
+}
+
 /** `reel server`, `reel node`, `reel client`: the daemons (loaded only when one runs: the other verbs start fast). */
 export function daemonCommands(program: Command, ctx: CliContext): void {
   program
@@ -20,9 +32,10 @@ export function daemonCommands(program: Command, ctx: CliContext): void {
     .option("--listen <host:port>", "REST API address", "127.0.0.1:8080")
     .option("--agent-listen <host:port>", "address for nodes and client agents (mutual TLS); default: the API's port + 1")
     .option("--no-embedded", "do not run the embedded node and client agent")
-    .action(async (o: { data: string; listen: string; agentListen?: string; embedded: boolean }) => {
+    .option("--client-command <name=program...>", "a command the embedded client agent may run by name (calendar command events)")
+    .action(async (o: { data: string; listen: string; agentListen?: string; embedded: boolean; clientCommand?: string[] }) => {
       const { startServer } = await import("../../server/index.js");
-      const server = await startServer({ dataDir: o.data, listen: o.listen, embedded: o.embedded, threads: ctx.threads, ...(o.agentListen === undefined ? {} : { agentListen: o.agentListen }) });
+      const server = await startServer({ dataDir: o.data, listen: o.listen, embedded: o.embedded, threads: ctx.threads, clientCommands: commandList(o.clientCommand), ...(o.agentListen === undefined ? {} : { agentListen: o.agentListen }) });
       ctx.stdout.write(`reel server listening on ${server.url} (agents: ${server.agentAddress})\nadmin token: ${server.dataDir}/admin.token\n`);
       await untilStopped(() => server.close());
     });
@@ -48,9 +61,10 @@ export function daemonCommands(program: Command, ctx: CliContext): void {
     .option("--enroll <token>", "one-time enrollment token (reel token create --for client)")
     .option("--data <dir>", "where the agent keeps its identity", "/var/lib/reel-client")
     .option("--name <name>", "client name (default: host name)")
-    .action(async (o: { server: string; enroll?: string; data: string; name?: string }) => {
+    .option("--command <name=program...>", "a command the server may run here by name (calendar command events); never a shell")
+    .action(async (o: { server: string; enroll?: string; data: string; name?: string; command?: string[] }) => {
       const { runClient } = await import("../../server/index.js");
-      const client = await runClient({ server: o.server, enrollToken: o.enroll ?? null, dataDir: o.data, threads: ctx.threads, ...(o.name === undefined ? {} : { name: o.name }) });
+      const client = await runClient({ server: o.server, enrollToken: o.enroll ?? null, dataDir: o.data, threads: ctx.threads, commands: commandList(o.command), ...(o.name === undefined ? {} : { name: o.name }) });
       ctx.stdout.write(`reel client ${client.name} running\n`);
       await untilStopped(() => client.stop(), client.closed);
     });
