@@ -59,9 +59,11 @@ export class ServerCalendar {
       launcher: {
         start: (occurrence, event) => Promise.resolve(launch(o.jobs, occurrence, event)),
         newday: (ended, started) => {
+          const aborted = o.jobs.abortDay(ended);
+          const pruned = o.jobs.pruneExpired();
           // Catalog maintenance: fold the write-ahead log into the database file.
           o.catalog.checkpoint();
-          o.log(`newday: backup day ${ended} ended, ${started} begins`);
+          o.log(`newday: backup day ${ended} ended (${aborted} job(s) aborted, ${pruned} expired saveset(s) forgotten), ${started} begins`);
           return Promise.resolve();
         },
       },

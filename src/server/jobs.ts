@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { apiError, type BackupRequest, type JobEvent, type Level, type RestoreRequest } from "../api/index.js";
 import type { BrowseRow, Catalog, Drive, Job, Pool, Saveset, Task } from "../catalog/index.js";
+import { isReelError } from "../errors/index.js";
 import { EntryType } from "../format/index.js";
 import type { BackupResult, CommandResult, RestoreResult, RestoreRun, StreamDone, WireIndexRow } from "../transfer/index.js";
 import type { Agent, AgentHub } from "./agents.js";
@@ -45,6 +46,8 @@ export class Jobs {
   readonly #index = new Map<number, IndexSink>();
   readonly #streams = new Map<string, (done: StreamDone) => void>();
   readonly #running = new Map<number, Promise<void>>();
+  /** Jobs being aborted (newday): they end `aborted`, not `failed`. */
+  readonly #aborting = new Set<number>();
 
   constructor(options: JobsOptions) {
     this.#o = options;
@@ -84,14 +87,49 @@ export class Jobs {
     const done = run()
       .catch((error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
-        this.#o.catalog.updateJob(job.id, { state: "failed", endedAt: this.#o.now(), message });
-        this.#o.log(`job ${job.id} failed: ${message}`);
+        const state = this.#aborting.has(job.id) ? "aborted" : "failed";
+        this.#o.catalog.updateJob(job.id, { state, endedAt: this.#o.now(), message: state === "aborted" ? `aborted at the end of its backup day: ${message}` : message });
+        this.#o.log(`job ${job.id} ${state}: ${message}`);
       })
       .finally(() => {
+        this.#aborting.delete(job.id);
         this.#running.delete(job.id);
         this.#publish(job.id);
       });
     this.#running.set(job.id, done);
+  }
+
+  /** Newday: aborts the jobs of that backup day still running (their client agents stop them). */
+  abortDay(day: string): number {
+    let aborted = 0;
+    for (const id of this.#running.keys()) {
+      const job = this.#o.catalog.getJob(id);
+      if (job === null || job.backupDay !== day || job.client === null) continue;
+      this.#aborting.add(id);
+      aborted++;
+      void this.#o.hub.client(job.client)?.conn.send({ type: "job.abort", job: id }).catch(() => undefined);
+    }
+    return aborted;
+  }
+
+  /**
+   * Newday: forgets savesets past their end of life (catalog records and file index, newest first
+   * so that incrementals go before what they build on). Their data stays on the media until those
+   * are recycled.
+   */
+  pruneExpired(): number {
+    const now = this.#o.now();
+    let pruned = 0;
+    for (const s of this.#o.catalog.listSavesets().filter((x) => x.status !== "running" && x.endOfLife <= now).sort((a, b) => b.id - a.id)) {
+      try {
+        this.#o.catalog.deleteSaveset(s.id);
+        pruned++;
+      } catch (error) {
+        // A saveset that a living one builds on stays until that one expires too.
+        if (!isReelError(error, "CATALOG_CONFLICT")) throw error;
+      }
+    }
+    return pruned;
   }
 
   backupDay(): string {

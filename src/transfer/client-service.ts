@@ -32,6 +32,8 @@ const PROGRESS_EVERY_BYTES = 16 * 1024 * 1024;
 export class ClientService {
   readonly #o: ClientServiceOptions;
   #server: Connection | null = null;
+  /** The node connections of running jobs, so that the server can abort them (newday). */
+  readonly #jobConnections = new Map<number, Connection>();
   /** Previous-index rows arriving for a job (BINARY frames before the reply to index.previous). */
   readonly #previous = new Map<number, Map<string, PreviousFile>>();
 
@@ -44,6 +46,7 @@ export class ClientService {
     this.#server = server;
     server.onBinary((bytes) => this.#onPreviousRows(bytes));
     server.onMessage((message) => {
+      if (message["type"] === "job.abort") return void this.#abort(Number(message["job"]));
       // Jobs run side by side: the handler starts them and returns at once.
       const request = message as { id: number; type: string };
       const run = request.type === "backup.run" ? this.#backup(message as unknown as BackupRun)
@@ -104,10 +107,15 @@ export class ClientService {
     return reporter;
   }
 
+  #abort(job: number): void {
+    this.#jobConnections.get(job)?.destroy(serviceError("TRANSFER_JOB_FAILED", `Job ${job} was aborted by the server`));
+  }
+
   async #backup(run: BackupRun): Promise<BackupResult> {
     const server = this.#server!;
     const previous = run.base === null ? null : await this.#fetchPrevious(run.job, run.base);
     const node = await connectTls({ ...parseAddress(run.node.address, `node "${run.node.name}"`), identity: this.#o.identity, expect: "node", name: run.node.name });
+    this.#jobConnections.set(run.job, node);
     try {
       await node.request({ type: "stream.open", stream: run.stream });
       let batch: IndexedFile[] = [];
@@ -133,6 +141,7 @@ export class ClientService {
       await node.request({ type: "stream.close", stream: run.stream });
       return { files: summary.files, bytes: summary.bytes, errors: summary.errors, deleted: summary.deleted, unchanged: summary.unchanged, trailerOk: true };
     } finally {
+      this.#jobConnections.delete(run.job);
       await node.close().catch(() => undefined);
     }
   }

@@ -101,3 +101,33 @@ test("command events run a command of the client's allow-list by name, never any
   assert.ok(byMessage.some(([kind, state, message]) => kind === "command" && state === "failed" && /not in the allow-list/.test(message!)), JSON.stringify(byMessage));
   assert.ok((await import("node:fs")).existsSync(marker));
 });
+
+test("newday forgets savesets past their end of life, newest first", async (t) => {
+  const dir = tempDir(t);
+  const src = join(dir, "home");
+  mkdirSync(src);
+  writeFileSync(join(src, "a.txt"), "a\n");
+  const clock = new ManualClock("2027-03-10T09:00:00+01:00");
+  const server = await startServer({ dataDir: join(dir, "var"), listen: "127.0.0.1:0", agentListen: "127.0.0.1:0", clock, log: () => undefined });
+  t.after(() => server.close());
+  const { url, adminToken: token } = server;
+  await api(url, token, "POST", "/pools", { name: "default", retentionDays: 0 });
+  await api(url, token, "POST", "/tasks", { name: "home", client: "localhost", paths: [src] });
+  await api(url, token, "PUT", "/calendar/config", {
+    timezone: "Europe/Berlin",
+    schedules: [{ name: "NEWDAY", unit: "day", at: "08:00" }, { name: "DAILY", unit: "day", at: "20:00" }],
+    events: [{ name: "newday", type: "newday", schedule: "NEWDAY" }, { name: "home-daily", type: "backup", task: "home", level: "incr", schedule: "DAILY" }],
+  });
+  await api(url, token, "POST", "/calendar/start", { event: "home-daily" });
+  await settled(url, token, 1);
+  await api(url, token, "POST", "/calendar/start", { event: "home-daily" });
+  await settled(url, token, 2);
+  clock.set("2027-03-10T21:00:00+01:00");
+  await settled(url, token, 3);
+  assert.equal((await api<unknown[]>(url, token, "GET", "/savesets")).length, 3);
+  // With 0 days of retention all three are past their end of life when the backup day ends.
+  clock.set("2027-03-11T08:30:00+01:00");
+  for (let i = 0; i < 200 && (await api<unknown[]>(url, token, "GET", "/savesets")).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  assert.deepEqual(await api<unknown[]>(url, token, "GET", "/savesets"), []);
+  assert.equal((await api<Job[]>(url, token, "GET", "/jobs")).length, 3, "the jobs stay in the history");
+});
