@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { ManualClock } from "../../src/scheduler/index.js";
 import { startServer } from "../../src/server/index.js";
-import { tempDir } from "./helpers.js";
+import { sh, tempDir } from "./helpers.js";
 
 interface Job { id: number; kind: string; task: string | null; level: string | null; state: string }
 
@@ -130,4 +130,31 @@ test("newday forgets savesets past their end of life, newest first", async (t) =
   for (let i = 0; i < 200 && (await api<unknown[]>(url, token, "GET", "/savesets")).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
   assert.deepEqual(await api<unknown[]>(url, token, "GET", "/savesets"), []);
   assert.equal((await api<Job[]>(url, token, "GET", "/jobs")).length, 3, "the jobs stay in the history");
+});
+
+test("newday aborts a backup of the ended backup day that is still running", async (t) => {
+  const dir = tempDir(t);
+  const src = join(dir, "big");
+  mkdirSync(src);
+  sh("head -c 512M /dev/zero > big.bin", src);
+  const clock = new ManualClock("2027-03-10T07:00:00+01:00");
+  const server = await startServer({ dataDir: join(dir, "var"), listen: "127.0.0.1:0", agentListen: "127.0.0.1:0", clock, log: () => undefined });
+  t.after(() => server.close());
+  const { url, adminToken: token } = server;
+  await api(url, token, "POST", "/tasks", { name: "big", client: "localhost", paths: [src] });
+  await api(url, token, "PUT", "/calendar/config", {
+    timezone: "Europe/Berlin",
+    schedules: [{ name: "NEWDAY", unit: "day", at: "08:00" }, { name: "DAILY", unit: "day", at: "20:00" }],
+    events: [{ name: "newday", type: "newday", schedule: "NEWDAY" }, { name: "big-daily", type: "backup", task: "big", level: "full", schedule: "DAILY" }],
+  });
+  const started = await api<{ job: number }>(url, token, "POST", "/calendar/start", { event: "big-daily" });
+  for (;;) {
+    const job = await api<Job & { bytes: number }>(url, token, "GET", `/jobs/${started.job}`);
+    if (job.bytes > 0 || job.state !== "running") break;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  clock.set("2027-03-10T08:00:30+01:00");
+  const [job] = await settled(url, token, 1);
+  assert.equal(job?.state, "aborted", JSON.stringify(job));
+  assert.equal((await api<Array<{ status: string }>>(url, token, "GET", "/savesets"))[0]?.status, "incomplete");
 });
