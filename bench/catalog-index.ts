@@ -10,54 +10,10 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Catalog, type FileRow } from "../src/catalog/index.js";
+import { fullRows, incrementalRows } from "./catalog-rows.js";
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
 const BIG_DIR_ENTRIES = Math.min(100_000, Math.floor(ROWS / 10));
-const BASE_NS = 1_700_000_000_000_000_000n;
-
-function fileRow(path: string, index: number, isDirectory: boolean): FileRow {
-  const mtimeNs = BASE_NS + BigInt(index) * 1_234_567_891n + BigInt((index * 7919) % 1_000_000_000);
-  return {
-    path: Buffer.from(path),
-    type: isDirectory ? 2 : 1,
-    size: isDirectory ? 4096 : (index * 2654435761) % 200_000,
-    mtimeNs,
-    ctimeNs: index % 3 === 0 ? mtimeNs + 86_400_000_000_000n : mtimeNs,
-    inode: 5_000_000 + index,
-    mode: isDirectory ? 0o40755 : 0o100644,
-    chunkOffset: Math.floor(index / 40) * 1_050_000,
-    itemOffset: (index % 40) * 180,
-    deleted: false,
-  };
-}
-
-/** A tree like a home server's: one directory of BIG_DIR_ENTRIES files, then users' projects. */
-function* fullRows(): Generator<FileRow> {
-  let i = 0;
-  yield fileRow("srv", i++, true);
-  yield fileRow("srv/big", i++, true);
-  for (let k = 0; k < BIG_DIR_ENTRIES; k++) yield fileRow(`srv/big/photo-${String(k).padStart(6, "0")}.jpg`, i++, false);
-  yield fileRow("home", i++, true);
-  for (let user = 0; i < ROWS; user++) {
-    const home = `home/user${user}`;
-    yield fileRow(home, i++, true);
-    for (let project = 0; project < 12 && i < ROWS; project++) {
-      const root = `${home}/project-${project}`;
-      yield fileRow(root, i++, true);
-      yield fileRow(`${root}/src`, i++, true);
-      for (let f = 0; f < 30 && i < ROWS; f++) yield fileRow(`${root}/src/module_${f}_${(f * 7919) % 1000}.ts`, i++, false);
-      if (i < ROWS) yield fileRow(`${root}/README.md`, i++, false);
-    }
-  }
-}
-
-/** An incremental: files changed, deleted and added in the big directory. */
-function* incrementalRows(): Generator<FileRow> {
-  for (let k = 0; k < 5000; k++) yield { ...fileRow(`srv/big/photo-${String(k * 7).padStart(6, "0")}.jpg`, ROWS + k, false), size: 1 };
-  for (let k = 0; k < 1000; k++) yield { ...fileRow(`srv/big/photo-${String(k * 11 + 3).padStart(6, "0")}.jpg`, 0, false), deleted: true };
-  for (let k = 0; k < 4000; k++) yield fileRow(`srv/big/new-${String(k).padStart(5, "0")}.jpg`, ROWS + 5000 + k, false);
-}
-
 function seconds(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
@@ -128,13 +84,13 @@ function main(): void {
       catalog.addSaveset({ uuid: uuid.repeat(32), task: "bench", client: "bench", level, parentId, backupDay: "2026-01-01", endOfLife: new Date(2e12), encrypted: false }).id;
 
     const full = saveset("a", "full", null);
-    const { rows, writeSeconds, cpuSeconds: writeCpu } = writeTimed(catalog, full, fullRows());
+    const { rows, writeSeconds, cpuSeconds: writeCpu } = writeTimed(catalog, full, fullRows(ROWS, BIG_DIR_ENTRIES));
     catalog.checkpoint();
     const stats = catalog.indexStats();
     const fileSize = statSync(path).size;
 
     const incr = saveset("b", "incr", full);
-    writeTimed(catalog, incr, incrementalRows());
+    writeTimed(catalog, incr, incrementalRows(ROWS));
 
     const bigDir = Buffer.from("srv/big");
     const listFull = timed(7, () => catalog.listDirectory(full, bigDir).length);

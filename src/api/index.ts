@@ -5,6 +5,7 @@
  * PURE: shared by the server (which validates with it), the CLI and the web UI. Imports only ../errors.
  */
 export * from "./errors.js";
+export * from "./instant.js";
 export * from "./openapi.js";
 export * from "./routes.js";
 export * from "./schemas.js";

@@ -143,19 +143,21 @@ export class AgentHub {
   }
 
   async #sendPrevious(conn: Connection, job: number, saveset: number): Promise<{ rows: number }> {
+    // The walk is synchronous and sending is not: batches are encoded as they fill, then sent.
+    const frames: Uint8Array[] = [];
     let batch: WireIndexRow[] = [];
     let rows = 0;
-    const pending: WireIndexRow[][] = [];
     this.#catalog.forEachFile(saveset, (row) => {
       batch.push(row);
       rows++;
       if (batch.length >= PREVIOUS_BATCH) {
-        pending.push(batch);
+        frames.push(encodeIndexRows(job, batch));
         batch = [];
       }
     });
-    if (batch.length > 0) pending.push(batch);
-    for (const part of pending) await conn.sendBinary(encodeIndexRows(job, part));
+    if (batch.length > 0) frames.push(encodeIndexRows(job, batch));
+    for (const frame of frames) await conn.sendBinary(frame);
     return { rows };
   }
+
 }

@@ -3,7 +3,7 @@
  * from it (backup events start backup jobs; newday ends the backup day), the history of what it
  * did (kept in the catalog, so a restart neither repeats nor forgets), and the live sheet.
  */
-import { apiError } from "../api/index.js";
+import { apiError, parseInstant } from "../api/index.js";
 import type { Catalog } from "../catalog/index.js";
 import { isReelError } from "../errors/index.js";
 import { backupDayAt, type CalendarConfig, CalendarDaemon, type CalendarEvent, type CalendarHistory, type Clock, type LiveOccurrence, type Occurrence, type OccurrenceRecord, validateConfig } from "../scheduler/index.js";
@@ -123,7 +123,7 @@ function launch(jobs: Jobs, occurrence: Occurrence, event: CalendarEvent): { job
 }
 
 function instant(text: string, field: string): Date {
-  const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
-  if (Number.isNaN(date.getTime())) throw apiError("API_BAD_REQUEST", `query/${field} "${text}" is not a date (2027-03-01) or an RFC 3339 time`);
+  const date = parseInstant(text);
+  if (date === null) throw apiError("API_BAD_REQUEST", `query/${field} "${text}" is not a date (2027-03-01) or an RFC 3339 time`);
   return date;
 }

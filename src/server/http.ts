@@ -13,7 +13,7 @@ import type { ServerCalendar } from "./calendar.js";
 import type { EventBus } from "./events.js";
 import type { Jobs } from "./jobs.js";
 import { newToken } from "./setup.js";
-import { fileViews, jobView, savesetView } from "./views.js";
+import { fileViews, iso, jobView, savesetView } from "./views.js";
 
 export interface HttpOptions {
   catalog: Catalog;
@@ -136,7 +136,6 @@ function calendarHandlers(o: HttpOptions): Record<string, Handler> {
 /** The plain read-only listings of what the catalog knows. */
 function listings(o: HttpOptions): Record<string, Handler> {
   const { catalog, hub } = o;
-  const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
   return {
     listClients: () => catalog.listClients().map((c) => ({ name: c.name, connected: hub.isConnected("client", c.name), lastSeen: iso(c.lastSeen), createdAt: c.createdAt.toISOString() })),
     listNodes: () => catalog.listNodes().map((n) => ({ name: n.name, connected: hub.isConnected("node", n.name), dataAddress: hub.node(n.name)?.dataAddress ?? n.dataAddress, lastSeen: iso(n.lastSeen), createdAt: n.createdAt.toISOString() })),

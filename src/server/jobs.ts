@@ -33,7 +33,7 @@ export interface JobsOptions {
   now: () => Date;
   log: (line: string) => void;
   /** The backup day a time belongs to (the calendar's newday bounds it). */
-  backupDayOf?: (at: Date) => string;
+  backupDayOf: (at: Date) => string;
 }
 
 interface IndexSink {
@@ -133,11 +133,9 @@ export class Jobs {
   }
 
   backupDay(): string {
-    const now = this.#o.now();
-    if (this.#o.backupDayOf !== undefined) return this.#o.backupDayOf(now);
-    const pad = (n: number): string => String(n).padStart(2, "0");
-    return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+    return this.#o.backupDayOf(this.#o.now());
   }
+
 
   startBackup(request: BackupRequest): Job {
     const catalog = this.#o.catalog;
@@ -252,17 +250,19 @@ export class Jobs {
   }
 
   #recordCopy(savesetId: number, done: StreamDone): void {
+    if (done.segments.length === 0) return;
+    // Every extent lies in one of the segments' volumes: each is looked up once.
+    const media = new Map(done.segments.map((s) => [s.label, this.#o.catalog.getMedium(s.label)]));
     const idOf = (label: string): number => {
-      const medium = this.#o.catalog.getMedium(label);
-      if (medium === null) throw serverError("SERVER_BAD_MESSAGE", `The node reported unknown volume "${label}"`);
+      const medium = media.get(label);
+      if (medium === undefined || medium === null) throw serverError("SERVER_BAD_MESSAGE", `The node reported unknown volume "${label}"`);
       return medium.id;
     };
-    if (done.segments.length === 0) return;
     // What the volumes hold now, and until when (the latest end of life of their savesets).
     const endOfLife = this.#o.catalog.getSaveset(savesetId)?.endOfLife ?? null;
     for (const segment of done.segments) {
-      const medium = this.#o.catalog.getMedium(segment.label);
-      if (medium === null) continue;
+      const medium = media.get(segment.label);
+      if (medium === undefined || medium === null) continue;
       const blocks = Math.max(medium.blocks, segment.lastBlock + 1);
       const later = endOfLife !== null && (medium.endOfLife === null || endOfLife > medium.endOfLife) ? { endOfLife } : {};
       this.#o.catalog.updateMedium(medium.id, { blocks, bytesWritten: blocks * medium.blockSize, ...later });
@@ -342,7 +342,8 @@ export class Jobs {
       const drive = catalog.getDrive(first.drive)!;
       const node = hub.node(drive.node);
       if (node === null) throw serverError("SERVER_NOT_CONNECTED", `Node "${drive.node}", which holds saveset ${part.saveset.id}, is not connected`);
-      const extents = copy.extents.map((e) => ({ label: catalog.getMedium(e.mediumId)!.label, firstBlock: e.firstBlock, blockCount: e.blockCount, streamOffset: e.streamOffset }));
+      const labels = new Map(copy.segments.map((g) => [g.mediumId, catalog.getMedium(g.mediumId)!.label]));
+      const extents = copy.extents.map((e) => ({ label: labels.get(e.mediumId) ?? catalog.getMedium(e.mediumId)!.label, firstBlock: e.firstBlock, blockCount: e.blockCount, streamOffset: e.streamOffset }));
       const stop = part.stopAtOffset === undefined ? {} : { stopAtOffset: part.stopAtOffset };
       await node.conn.request({ type: "stream.serve", stream: part.saveset.uuid, client: clientName, drive: { name: drive.name, kind: drive.kind, path: drive.path }, extents, fromOffset: part.fromOffset, ...stop });
       streams.push({ stream: part.saveset.uuid, node: { name: node.name, address: node.dataAddress ?? "" }, fromOffset: part.fromOffset, partial: part.stopAtOffset !== undefined });

@@ -74,7 +74,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let calendar: ServerCalendar | null = null;
   // Jobs keep the calendar's time (a test's manual clock too); certificates and tokens keep the real one.
   const calendarClock = options.clock ?? realClock;
-  jobs = new Jobs({ catalog, hub, bus, now: () => calendarClock.now(), log, backupDayOf: (at) => calendar?.backupDay(at) ?? at.toISOString().slice(0, 10) });
+  jobs = new Jobs({ catalog, hub, bus, now: () => calendarClock.now(), log, backupDayOf: (at) => calendar!.backupDay(at) });
   const stoppers: Array<() => Promise<void>> = [];
   try {
     await hub.listen(agentAt.host, agentAt.port, data.server);

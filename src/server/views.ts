@@ -4,7 +4,8 @@ import type { BrowseRow, Job, Saveset } from "../catalog/index.js";
 import { displayPath } from "../client/index.js";
 import { entryTypeNames } from "../format/index.js";
 
-const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
+/** A time for the API, or null. */
+export const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
 
 export function jobView(job: Job): JobView {
   return {

@@ -1,15 +1,15 @@
 import { resolve } from "node:path";
 import { Command } from "commander";
 import { ReelError } from "../../errors/index.js";
-import type { OccurrenceView } from "../../api/index.js";
+import { type OccurrenceView, parseInstant } from "../../api/index.js";
 import { ApiClient } from "../api-client.js";
 import type { CliContext } from "../context.js";
 import { withServer } from "./server-options.js";
 
 /** A date or date-time for --from/--to: "2027-03-01" (midnight UTC) or an RFC 3339 time. */
 function instant(text: string, option: string): Date {
-  const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
-  if (Number.isNaN(date.getTime())) throw new ReelError("CLI_BAD_ARGUMENT", `${option} "${text}" is not a date (2027-03-01) or a time (2027-03-01T08:00:00+01:00)`);
+  const date = parseInstant(text);
+  if (date === null) throw new ReelError("CLI_BAD_ARGUMENT", `${option} "${text}" is not a date (2027-03-01) or a time (2027-03-01T08:00:00+01:00)`);
   return date;
 }
 
