@@ -62,6 +62,8 @@ const nullDrive: Drive = {
     });
   },
   openVolume: () => Promise.reject(new Error("the null drive keeps nothing")),
+  listVolumes: () => Promise.resolve([]),
+  eraseVolume: () => Promise.reject(new Error("the null drive keeps nothing")),
 };
 
 async function writeStreams(drive: Drive, streams: Uint8Array[][], tag: string): Promise<{ ms: number; placements: StreamPlacement[]; ids: Uint8Array[]; volumes: number }> {

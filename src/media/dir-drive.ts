@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, readdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { BugError } from "../errors/index.js";
 import { type Codecs, isValidBlockSize, makeLabelBlock } from "../format/index.js";
@@ -37,6 +37,8 @@ export class DirDrive implements Drive {
   readonly name: string;
   readonly path: string;
   readonly #codecs: Codecs;
+  /** Labels of the volumes open for writing. */
+  readonly #writing = new Set<string>();
 
   constructor(o: { name: string; path: string; codecs: Codecs }) {
     this.name = o.name;
@@ -66,6 +68,9 @@ export class DirDrive implements Drive {
       throw writeFailure(`volume "${o.label}" (${path})`, error);
     }
     const writer = new DirVolumeWriter({ fd, path, directory: this.path, label: o.label, blockSize: o.blockSize, capacityBlocks });
+    this.#writing.add(o.label);
+    const close = writer.close.bind(writer);
+    writer.close = () => close().finally(() => this.#writing.delete(o.label));
     const label = { label: o.label, pool: o.pool, createdAt: o.createdAt.toISOString(), writer: LABEL_WRITER };
     try {
       await writer.write([makeLabelBlock({ mediumId: o.mediumId, blockSize: o.blockSize, label, checksum: this.#codecs.checksum })]);
@@ -86,5 +91,27 @@ export class DirDrive implements Drive {
       throw mediaError("MEDIA_READ_FAILED", `Cannot open volume "${label}" on drive "${this.name}" (${path}): ${reasonOf(error)}`, { label, path }, error);
     }
     return DirVolumeReader.open({ fd, path, label, checksum: this.#codecs.checksum });
+  }
+
+  async listVolumes(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.path);
+    } catch (error) {
+      if (errnoCode(error) === "ENOENT") return [];
+      throw mediaError("MEDIA_READ_FAILED", `Cannot list the volumes of drive "${this.name}" (${this.path}): ${reasonOf(error)}`, { path: this.path }, error);
+    }
+    return names.filter((n) => n.endsWith(".reel") && LABEL_PATTERN.test(n.slice(0, -5))).map((n) => n.slice(0, -5)).sort();
+  }
+
+  async eraseVolume(label: string): Promise<void> {
+    const path = this.volumePath(label);
+    if (this.#writing.has(label)) throw mediaError("MEDIA_VOLUME_BUSY", `Cannot erase volume "${label}" on drive "${this.name}": it is open for writing`, { label, path });
+    try {
+      await unlink(path);
+    } catch (error) {
+      if (errnoCode(error) === "ENOENT") throw mediaError("MEDIA_VOLUME_NOT_FOUND", `Cannot erase volume "${label}" on drive "${this.name}": ${path} does not exist`, { label, path }, error);
+      throw mediaError("MEDIA_WRITE_FAILED", `Cannot erase volume "${label}" on drive "${this.name}" (${path}): ${reasonOf(error)}`, { label, path }, error);
+    }
   }
 }

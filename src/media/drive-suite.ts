@@ -93,6 +93,22 @@ const cases: Record<string, (drive: Drive) => Promise<void>> = {
     await assert.rejects(drive.createVolume({ ...base, label: "V5", blockSize: 5000, capacityBytes: 1 << 20 }), (error) => isReelError(error, "MEDIA_BAD_BLOCK_SIZE"));
     await assert.rejects(drive.createVolume({ ...base, label: "V5", blockSize: BLOCK, capacityBytes: 2 * BLOCK - 1 }), (error) => isReelError(error, "MEDIA_VOLUME_TOO_SMALL"));
   },
+  "listVolumes() lists the labels, eraseVolume() frees one and refuses one open for writing": async (drive) => {
+    assert.deepEqual(await drive.listVolumes(), []);
+    const a = await newVolume(drive, "V7", 10);
+    await assert.rejects(drive.eraseVolume("V7"), (error) => isReelError(error, "MEDIA_VOLUME_BUSY"));
+    await a.writer.close();
+    const b = await newVolume(drive, "V6", 10);
+    await b.writer.close();
+    assert.deepEqual(await drive.listVolumes(), ["V6", "V7"]);
+    await drive.eraseVolume("V7");
+    assert.deepEqual(await drive.listVolumes(), ["V6"]);
+    await assert.rejects(drive.openVolume("V7"), (error) => isReelError(error, "MEDIA_VOLUME_NOT_FOUND"));
+    await assert.rejects(drive.eraseVolume("V7"), (error) => isReelError(error, "MEDIA_VOLUME_NOT_FOUND"));
+    const again = await newVolume(drive, "V7", 10);
+    await again.writer.close();
+    assert.deepEqual(await drive.listVolumes(), ["V6", "V7"]);
+  },
   "openVolume() of a label it does not hold throws MEDIA_VOLUME_NOT_FOUND": async (drive) => {
     await assert.rejects(drive.openVolume("NOPE"), (error) => isReelError(error, "MEDIA_VOLUME_NOT_FOUND"));
   },

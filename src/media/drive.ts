@@ -26,6 +26,14 @@ export interface Drive {
   createVolume(options: CreateVolumeOptions): Promise<VolumeWriter>;
   /** Opens a volume for reading; throws MEDIA_VOLUME_NOT_FOUND or MEDIA_NOT_A_VOLUME. */
   openVolume(label: string): Promise<VolumeReader>;
+  /** The labels of the volumes the drive holds, sorted (for `reel media scan`). */
+  listVolumes(): Promise<string[]>;
+  /**
+   * Erases a volume so its place can be labelled anew (recycling: every saveset on it expired or
+   * was copied off). Throws MEDIA_VOLUME_NOT_FOUND when there is none, MEDIA_VOLUME_BUSY while
+   * it is open for writing.
+   */
+  eraseVolume(label: string): Promise<void>;
 }
 
 /**

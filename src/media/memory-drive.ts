@@ -4,6 +4,7 @@ import type { CreateVolumeOptions, Drive, VolumeReader, VolumeWriter } from "./d
 import { mediaError } from "./errors.js";
 
 interface StoredVolume {
+  isWriting: boolean;
   blockSize: number;
   capacityBlocks: number;
   blocks: Uint8Array[];
@@ -34,7 +35,7 @@ export class MemoryDrive implements Drive {
     if (this.#volumes.has(o.label)) {
       throw mediaError("MEDIA_VOLUME_EXISTS", `Cannot create volume "${o.label}" on drive "${this.name}": it exists (volumes are never overwritten)`, { label: o.label });
     }
-    const stored: StoredVolume = { blockSize: o.blockSize, capacityBlocks, blocks: [] };
+    const stored: StoredVolume = { isWriting: true, blockSize: o.blockSize, capacityBlocks, blocks: [] };
     this.#volumes.set(o.label, stored);
     const label = { label: o.label, pool: o.pool, createdAt: o.createdAt.toISOString(), writer: LABEL_WRITER };
     stored.blocks.push(makeLabelBlock({ mediumId: o.mediumId, blockSize: o.blockSize, label, checksum: this.#codecs.checksum }));
@@ -51,6 +52,18 @@ export class MemoryDrive implements Drive {
       readBlocks: (first, count) => Promise.resolve(stored.blocks.slice(Math.max(0, first), Math.max(0, first + count)).map((block) => Uint8Array.from(block))),
       close: () => Promise.resolve(),
     });
+  }
+
+  listVolumes(): Promise<string[]> {
+    return Promise.resolve([...this.#volumes.keys()].sort());
+  }
+
+  eraseVolume(label: string): Promise<void> {
+    const stored = this.#volumes.get(label);
+    if (stored === undefined) return Promise.reject(mediaError("MEDIA_VOLUME_NOT_FOUND", `Cannot erase volume "${label}" on drive "${this.name}": there is none`, { label }));
+    if (stored.isWriting) return Promise.reject(mediaError("MEDIA_VOLUME_BUSY", `Cannot erase volume "${label}" on drive "${this.name}": it is open for writing`, { label }));
+    this.#volumes.delete(label);
+    return Promise.resolve();
   }
 }
 
@@ -73,6 +86,7 @@ function memoryWriter(drive: string, label: string, stored: StoredVolume): Volum
     sync: () => Promise.resolve(),
     close: () => {
       isClosed = true;
+      stored.isWriting = false;
       return Promise.resolve();
     },
   };

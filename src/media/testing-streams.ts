@@ -120,4 +120,12 @@ export class GatedDrive implements Drive {
   openVolume(label: string): Promise<VolumeReader> {
     return this.#drive.openVolume(label);
   }
+
+  listVolumes(): Promise<string[]> {
+    return this.#drive.listVolumes();
+  }
+
+  eraseVolume(label: string): Promise<void> {
+    return this.#drive.eraseVolume(label);
+  }
 }
