@@ -9,6 +9,7 @@ export type { StreamWriter } from "./agent-stream.js";
 export { DirDrive, LABEL_WRITER } from "./dir-drive.js";
 export type { CreateVolumeOptions, Drive, VolumeReader, VolumeWriter } from "./drive.js";
 export type { MediaErrorCode } from "./errors.js";
+export { type DriveSpec, makeDrive } from "./make-drive.js";
 export { MemoryDrive } from "./memory-drive.js";
 export { MediaAgent, type MediaAgentOptions, type NewVolume } from "./media-agent.js";
 export { coarsenExtents, type StreamExtent, type StreamPlacement } from "./placement.js";

@@ -11,7 +11,7 @@ export interface StreamExpect {
   type: "stream.expect";
   stream: string;
   client: string;
-  drive: { name: string; kind: string; path: string };
+  drive: { name: string; kind: string; path: string; options?: Record<string, unknown> };
   pool: string;
   blockSize: number;
 }
@@ -20,7 +20,7 @@ export interface StreamServe {
   type: "stream.serve";
   stream: string;
   client: string;
-  drive: { name: string; kind: string; path: string };
+  drive: { name: string; kind: string; path: string; options?: Record<string, unknown> };
   extents: WireExtent[];
   fromOffset: number;
   /** Stop after the record that reaches this stream offset (a restore of a few files); absent: read to the end. */

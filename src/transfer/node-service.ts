@@ -4,12 +4,13 @@
  * onto its current volume). docs/protocol.md §Node.
  */
 import { type Codecs, idFromString } from "../format/index.js";
-import { DirDrive, type Drive, MediaAgent, readStreamRecords, type StreamWriter } from "../media/index.js";
+import { type Drive, type DriveSpec, makeDrive, MediaAgent, readStreamRecords, type StreamWriter } from "../media/index.js";
 import type { Connection } from "./connection.js";
 import { connectTls, type Identity, listenTls } from "./tls.js";
 import { serviceError } from "./service-errors.js";
 import type { StreamDone, StreamExpect, StreamServe, VolumeNextReply } from "./messages.js";
 import { type Address, formatAddress } from "./address.js";
+import { handleMediaRequest } from "./node-media.js";
 
 export interface NodeServiceOptions {
   name: string;
@@ -93,16 +94,23 @@ export class NodeService {
         await server.reply(message as { id: number }, { ok: true });
         return;
       }
-      default:
+      default: {
+        const reply = await handleMediaRequest({ name: this.#o.name, driveOf: (spec) => this.#driveOf(spec), server, codecs: this.#o.codecs, log: this.#o.log }, message);
+        if (reply !== undefined) return void (await server.reply(message as { id: number }, reply));
         if (typeof message["id"] === "number") throw serviceError("TRANSFER_BAD_MESSAGE", `Unknown request "${String(message["type"])}" from the server`);
+      }
     }
   }
 
-  #driveFor(spec: { name: string; kind: string; path: string }, pool: string, blockSize: number): DriveState {
+  /** The drive of a spec: the one its media agent writes, else a new one. */
+  #driveOf(spec: DriveSpec): Drive {
+    return this.#drives.get(spec.name)?.drive ?? makeDrive(spec, this.#o.codecs);
+  }
+
+  #driveFor(spec: DriveSpec, pool: string, blockSize: number): DriveState {
     const known = this.#drives.get(spec.name);
     if (known !== undefined) return known;
-    if (spec.kind !== "dir") throw serviceError("TRANSFER_BAD_MESSAGE", `Drive "${spec.name}" is of kind "${spec.kind}", which this node cannot drive yet`);
-    const drive = new DirDrive({ name: spec.name, path: spec.path, codecs: this.#o.codecs });
+    const drive = makeDrive(spec, this.#o.codecs);
     const agent = new MediaAgent({
       drive, pool, blockSize, codecs: this.#o.codecs, now: this.#o.now,
       nextVolume: async () => {
@@ -194,7 +202,7 @@ export class NodeService {
     const serve = this.#serving.get(request.stream);
     if (serve === undefined || serve.client !== conn.peer?.name) throw serviceError("TRANSFER_UNEXPECTED_STREAM", `Stream ${request.stream} was not offered to client "${conn.peer?.name ?? "?"}"`);
     this.#serving.delete(request.stream);
-    const drive = this.#drives.get(serve.drive.name)?.drive ?? new DirDrive({ name: serve.drive.name, path: serve.drive.path, codecs: this.#o.codecs });
+    const drive = this.#driveOf(serve.drive);
     await conn.reply(request, { ok: true });
     const losses: string[] = [];
     const read = async (fromOffset: number, stopAtOffset?: number): Promise<void> => {

@@ -1,0 +1,22 @@
+import type { Codecs } from "../format/index.js";
+import { DirDrive } from "./dir-drive.js";
+import type { Drive } from "./drive.js";
+import { mediaError } from "./errors.js";
+
+/** A drive as the catalog and the wire name it: kind `dir`, `vtl` or `tape`, a path, kind-specific options. */
+export interface DriveSpec {
+  name: string;
+  kind: string;
+  path: string;
+  options?: Record<string, unknown>;
+}
+
+/** Makes the Drive of a spec (a node does this for every drive the server names). Throws MEDIA_BAD_DRIVE for an unknown kind or bad options. */
+export function makeDrive(spec: DriveSpec, codecs: Codecs): Drive {
+  switch (spec.kind) {
+    case "dir":
+      return new DirDrive({ name: spec.name, path: spec.path, codecs });
+    default:
+      throw mediaError("MEDIA_BAD_DRIVE", `Drive "${spec.name}" is of kind "${spec.kind}", which this node cannot drive`, { drive: spec.name, kind: spec.kind });
+  }
+}
