@@ -9,6 +9,7 @@ import { nodeCodecs } from "../client/index.js";
 import { type Address, ClientService, enroll, formatAddress, identityOf, loadIdentity, NodeService, parseAddress, saveIdentity } from "../transfer/index.js";
 import { AgentHub } from "./agents.js";
 import type { Clock } from "../scheduler/index.js";
+import { DayLog } from "./day-log.js";
 import { ServerCalendar } from "./calendar.js";
 import { startEmbeddedClient } from "./embedded-client.js";
 import { EventBus } from "./events.js";
@@ -57,7 +58,16 @@ export interface RunningServer {
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const consoleLog = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  let calendar: ServerCalendar | null = null;
+  // Jobs keep the calendar's time (a test's manual clock too); certificates and tokens keep the real one.
+  const calendarClock = options.clock ?? realClock;
+  // One log file per backup day under DIR/log: newday closes a day's log.
+  const dayLog = new DayLog({ dir: join(options.dataDir, "log"), now: () => calendarClock.now(), dayOf: (at) => calendar?.backupDay(at) ?? at.toISOString().slice(0, 10) });
+  const log = (line: string): void => {
+    consoleLog(line);
+    dayLog.write(line);
+  };
   const api = parseAddress(options.listen, "--listen", true);
   const agentAt = options.agentListen !== undefined ? parseAddress(options.agentListen, "--agent-listen", true) : { host: api.host, port: api.port === 0 ? 0 : api.port + 1 };
   const data = await openDataDir(options.dataDir, now);
@@ -71,9 +81,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     indexRows: (job, rows) => jobs?.agentEvents.indexRows(job, rows),
     progress: (job, files, bytes, line) => jobs?.agentEvents.progress(job, files, bytes, line),
   });
-  let calendar: ServerCalendar | null = null;
-  // Jobs keep the calendar's time (a test's manual clock too); certificates and tokens keep the real one.
-  const calendarClock = options.clock ?? realClock;
   jobs = new Jobs({ catalog, hub, bus, now: () => calendarClock.now(), log, backupDayOf: (at) => calendar!.backupDay(at) });
   const stoppers: Array<() => Promise<void>> = [];
   try {

@@ -4,7 +4,7 @@
  * incremental does not; a restart does not run it again; "start now" runs an event at once.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { ManualClock } from "../../src/scheduler/index.js";
@@ -130,6 +130,10 @@ test("newday forgets savesets past their end of life, newest first", async (t) =
   for (let i = 0; i < 200 && (await api<unknown[]>(url, token, "GET", "/savesets")).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
   assert.deepEqual(await api<unknown[]>(url, token, "GET", "/savesets"), []);
   assert.equal((await api<Job[]>(url, token, "GET", "/jobs")).length, 3, "the jobs stay in the history");
+  // Each backup day has its own log: newday's line opens the new day's file.
+  const logDir = join(dir, "var", "log");
+  for (let i = 0; i < 200 && !existsSync(join(logDir, "2027-03-11.log")); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  assert.match(readFileSync(join(logDir, "2027-03-11.log"), "utf8"), /newday: backup day 2027-03-10 ended \(0 job\(s\) aborted, 3 expired saveset\(s\) forgotten\)/);
 });
 
 test("newday aborts a backup of the ended backup day that is still running", async (t) => {
