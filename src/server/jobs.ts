@@ -99,12 +99,16 @@ export class Jobs {
     this.#running.set(job.id, done);
   }
 
-  /** Newday: aborts the jobs of that backup day still running (their client agents stop them). */
+  /**
+   * Newday: aborts the backups of that backup day still running (their client agents stop them).
+   * Restores and commands run to their end: an administrator waiting for data must not lose it
+   * to the calendar.
+   */
   abortDay(day: string): number {
     let aborted = 0;
     for (const id of this.#running.keys()) {
       const job = this.#o.catalog.getJob(id);
-      if (job === null || job.backupDay !== day || job.client === null) continue;
+      if (job === null || job.backupDay !== day || job.client === null || job.kind !== "backup") continue;
       this.#aborting.add(id);
       aborted++;
       void this.#o.hub.client(job.client)?.conn.send({ type: "job.abort", job: id }).catch(() => undefined);
