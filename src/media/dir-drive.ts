@@ -67,10 +67,8 @@ export class DirDrive implements Drive {
       }
       throw writeFailure(`volume "${o.label}" (${path})`, error);
     }
-    const writer = new DirVolumeWriter({ fd, path, directory: this.path, label: o.label, blockSize: o.blockSize, capacityBlocks });
     this.#writing.add(o.label);
-    const close = writer.close.bind(writer);
-    writer.close = () => close().finally(() => this.#writing.delete(o.label));
+    const writer = new DirVolumeWriter({ fd, path, directory: this.path, label: o.label, blockSize: o.blockSize, capacityBlocks, onClosed: () => this.#writing.delete(o.label) });
     const label = { label: o.label, pool: o.pool, createdAt: o.createdAt.toISOString(), writer: LABEL_WRITER };
     try {
       await writer.write([makeLabelBlock({ mediumId: o.mediumId, blockSize: o.blockSize, label, checksum: this.#codecs.checksum })]);

@@ -32,8 +32,11 @@ export class DirVolumeWriter implements VolumeWriter {
   #idle: Array<() => void> = [];
   #error: Error | null = null;
   #closing: Promise<void> | null = null;
+  readonly #onClosed: (() => void) | undefined;
 
-  constructor(o: { fd: number; path: string; directory: string; label: string; blockSize: number; capacityBlocks: number }) {
+  /** `onClosed` is called once the descriptor is closed, whether or not the close failed. */
+  constructor(o: { fd: number; path: string; directory: string; label: string; blockSize: number; capacityBlocks: number; onClosed?: () => void }) {
+    this.#onClosed = o.onClosed;
     this.#fd = o.fd;
     this.#path = o.path;
     this.#directory = o.directory;
@@ -106,6 +109,7 @@ export class DirVolumeWriter implements VolumeWriter {
       this.#error ??= writeFailure(`volume "${this.label}" (${this.#path})`, error);
     } finally {
       await closeFile(this.#fd).catch(() => undefined);
+      this.#onClosed?.();
     }
     if (this.#error !== null) throw this.#error;
   }

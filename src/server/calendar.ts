@@ -83,9 +83,7 @@ export class ServerCalendar {
   /** The backup day `at` belongs to (between two newdays); the local date when no calendar is applied. */
   backupDay(at: Date): string {
     const config = this.config();
-    if (config.events.length > 0) return backupDayAt(config, at).day;
-    const pad = (n: number): string => String(n).padStart(2, "0");
-    return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}`;
+    return config.events.length > 0 ? backupDayAt(config, at).day : localDate(at);
   }
 
   /** Checks the whole config and stores it; a bad field is a 400 naming it, and nothing changes. */
@@ -126,4 +124,10 @@ function instant(text: string, field: string): Date {
   const date = parseInstant(text);
   if (date === null) throw apiError("API_BAD_REQUEST", `query/${field} "${text}" is not a date (2027-03-01) or an RFC 3339 time`);
   return date;
+}
+
+/** The machine's local date of `at` (YYYY-MM-DD): the backup day while no calendar is applied. */
+export function localDate(at: Date): string {
+  const pad = (n: number): string => String(n).padStart(2, "0");
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}`;
 }

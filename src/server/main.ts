@@ -10,7 +10,7 @@ import { type Address, ClientService, enroll, formatAddress, identityOf, loadIde
 import { AgentHub } from "./agents.js";
 import type { Clock } from "../scheduler/index.js";
 import { DayLog } from "./day-log.js";
-import { ServerCalendar } from "./calendar.js";
+import { localDate, ServerCalendar } from "./calendar.js";
 import { startEmbeddedClient } from "./embedded-client.js";
 import { EventBus } from "./events.js";
 import { buildHttp } from "./http.js";
@@ -63,7 +63,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Jobs keep the calendar's time (a test's manual clock too); certificates and tokens keep the real one.
   const calendarClock = options.clock ?? realClock;
   // One log file per backup day under DIR/log: newday closes a day's log.
-  const dayLog = new DayLog({ dir: join(options.dataDir, "log"), now: () => calendarClock.now(), dayOf: (at) => calendar?.backupDay(at) ?? at.toISOString().slice(0, 10) });
+  const dayLog = new DayLog({ dir: join(options.dataDir, "log"), now: () => calendarClock.now(), dayOf: (at) => calendar?.backupDay(at) ?? localDate(at) });
   const log = (line: string): void => {
     consoleLog(line);
     dayLog.write(line);

@@ -2,6 +2,7 @@
  * The MESSAGE frames that server, nodes and client agents exchange (docs/protocol.md §Messages).
  * Requests carry an `id` and are answered by a message with `re`; see connection.ts.
  */
+import type { DriveSpec } from "../media/index.js";
 import type { WireExtent } from "./placement.js";
 
 export interface Hello { type: "hello"; kind: "node" | "client"; name: string; version: string; dataAddress?: string }
@@ -11,7 +12,7 @@ export interface StreamExpect {
   type: "stream.expect";
   stream: string;
   client: string;
-  drive: { name: string; kind: string; path: string; options?: Record<string, unknown> };
+  drive: DriveSpec;
   pool: string;
   blockSize: number;
 }
@@ -20,7 +21,7 @@ export interface StreamServe {
   type: "stream.serve";
   stream: string;
   client: string;
-  drive: { name: string; kind: string; path: string; options?: Record<string, unknown> };
+  drive: DriveSpec;
   extents: WireExtent[];
   fromOffset: number;
   /** Stop after the record that reaches this stream offset (a restore of a few files); absent: read to the end. */
