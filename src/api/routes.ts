@@ -30,6 +30,7 @@ export const routes: readonly Route[] = [
   { method: "GET", path: "/pools", operationId: "listPools", summary: "Media pools", role: "viewer", response: ["Pool"] },
   { method: "POST", path: "/pools", operationId: "putPool", summary: "Create or change a pool (retention days, drive group, medium size in bytes)", role: "admin", body: "PoolRequest", response: "Pool", status: 201 },
   { method: "GET", path: "/drives", operationId: "listDrives", summary: "Drives", role: "viewer", response: ["Drive"] },
+  { method: "POST", path: "/drives", operationId: "putDrive", summary: "Create or change a drive of a node (kind dir, vtl or tape; a drive group; kind options)", role: "admin", body: "DriveRequest", response: "Drive", status: 201 },
   { method: "GET", path: "/media", operationId: "listMedia", summary: "Media (volumes)", role: "viewer", response: ["Medium"] },
   { method: "GET", path: "/tasks", operationId: "listTasks", summary: "Backup tasks", role: "viewer", response: ["Task"] },
   { method: "POST", path: "/tasks", operationId: "putTask", summary: "Create or change a backup task", role: "operator", body: "TaskRequest", response: "Task", status: 201 },

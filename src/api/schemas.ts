@@ -18,11 +18,11 @@ export const schemas = {
   Client: object({ name, connected: { type: "boolean" }, lastSeen: nullable(time), createdAt: time }),
   Node: object({ name, connected: { type: "boolean" }, dataAddress: nullable(str), lastSeen: nullable(time), createdAt: time }),
   Pool: object({ name, retentionDays: int, driveGroup: str, mediumSize: int }),
-  Drive: object({ name, node: str, kind: str, path: str, channels: int, driveGroup: str }),
+  Drive: object({ name, node: str, kind: str, path: str, channels: int, driveGroup: str, options: { type: "object" } }),
   Medium: object({ id: int, label: str, pool: str, drive: str, state: str, bytesWritten: int, blocks: int, endOfLife: nullable(time), createdAt: time }),
-  Task: object({ name, client: str, paths, excludes: paths, pool: str, compression: { type: "string", enum: ["none", "zstd"] }, level: { type: "integer", minimum: 1, maximum: 19 } }),
+  Task: object({ name, client: str, paths, excludes: paths, pool: str, compression: { type: "string", enum: ["none", "zstd"] }, level: { type: "integer", minimum: 1, maximum: 19 }, mirrors: { type: "array", items: str } }),
   Job: object({
-    id: int, kind: { type: "string", enum: ["backup", "restore", "command"] }, task: nullable(str), client: nullable(str), level: nullable(level),
+    id: int, kind: { type: "string", enum: ["backup", "restore", "command", "copy", "migration", "media"] }, task: nullable(str), client: nullable(str), level: nullable(level),
     state: { type: "string", enum: ["queued", "running", "done", "failed", "aborted"] }, backupDay: str, saveset: nullable(int),
     createdAt: time, startedAt: nullable(time), endedAt: nullable(time), files: int, bytes: int, errors: int, message: nullable(str),
   }),
@@ -48,7 +48,8 @@ export const schemas = {
   Occurrence: object({ time: str, backupDay: str, event: str, type: str, priority: int, status: str, by: str, job: int }, ["time", "backupDay", "event", "type", "priority", "status"]),
   StartRequest: object({ event: { type: "string", minLength: 1, maxLength: 128 } }),
   Started: object({ event: str, job: int }),
-  TaskRequest: object({ name, client: name, paths: { ...paths, minItems: 1 }, excludes: paths, pool: name, compression: { type: "string", enum: ["none", "zstd"] }, level: { type: "integer", minimum: 1, maximum: 19 } }, ["name", "client", "paths"]),
+  DriveRequest: object({ name, node: name, kind: { type: "string", enum: ["dir", "vtl", "tape"] }, path: { type: "string", minLength: 1 }, channels: { type: "integer", minimum: 1, maximum: 256 }, driveGroup: name, options: { type: "object" } }, ["name", "node", "kind", "path"]),
+  TaskRequest: object({ name, client: name, paths: { ...paths, minItems: 1 }, excludes: paths, pool: name, mirrors: { type: "array", items: name, maxItems: 8 }, compression: { type: "string", enum: ["none", "zstd"] }, level: { type: "integer", minimum: 1, maximum: 19 } }, ["name", "client", "paths"]),
 } as const satisfies Record<string, Schema>;
 
 export type SchemaName = keyof typeof schemas;

@@ -10,13 +10,13 @@ export interface Health { status: "ok"; version: string; time: string }
 export interface ClientView { name: string; connected: boolean; lastSeen: string | null; createdAt: string }
 export interface NodeView { name: string; connected: boolean; dataAddress: string | null; lastSeen: string | null; createdAt: string }
 export interface PoolView { name: string; retentionDays: number; driveGroup: string; mediumSize: number }
-export interface DriveView { name: string; node: string; kind: string; path: string; channels: number; driveGroup: string }
+export interface DriveView { name: string; node: string; kind: string; path: string; channels: number; driveGroup: string; options: Record<string, unknown> }
 export interface MediumView { id: number; label: string; pool: string; drive: string; state: string; bytesWritten: number; blocks: number; endOfLife: string | null; createdAt: string }
-export interface TaskView { name: string; client: string; paths: string[]; excludes: string[]; pool: string; compression: "none" | "zstd"; level: number }
+export interface TaskView { name: string; client: string; paths: string[]; excludes: string[]; pool: string; compression: "none" | "zstd"; level: number; mirrors: string[] }
 
 export interface JobView {
   id: number;
-  kind: "backup" | "restore" | "command";
+  kind: "backup" | "restore" | "command" | "copy" | "migration" | "media";
   task: string | null;
   client: string | null;
   level: Level | null;
@@ -81,6 +81,7 @@ export interface TokenRequest { for: "node" | "client" | "api"; name?: string; r
 export interface TokenCreated { token: string; for: "node" | "client" | "api"; expiresAt: string | null }
 export interface EnrollRequest { token: string; kind: "node" | "client"; name: string; csr: string; dataAddress?: string }
 export interface EnrollResponse { certPem: string; caPem: string; agentAddress: string }
-export interface TaskRequest { name: string; client: string; paths: string[]; excludes?: string[]; pool?: string; compression?: "none" | "zstd"; level?: number }
+export interface DriveRequest { name: string; node: string; kind: "dir" | "vtl" | "tape"; path: string; channels?: number; driveGroup?: string; options?: Record<string, unknown> }
+export interface TaskRequest { name: string; client: string; paths: string[]; excludes?: string[]; pool?: string; mirrors?: string[]; compression?: "none" | "zstd"; level?: number }
 export interface OccurrenceView { time: string; backupDay: string; event: string; type: string; priority: number; status: string; by?: string; job?: number }
 export interface PoolRequest { name: string; retentionDays?: number; driveGroup?: string; mediumSize?: number }

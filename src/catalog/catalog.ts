@@ -161,7 +161,7 @@ export class Catalog {
   listPools(): Pool[] {
     return this.#guard("list pools", () => this.#media.listPools());
   }
-  putDrive(d: { name: string; node: string; kind: DriveKind; path: string; channels: number; driveGroup: string }): Drive {
+  putDrive(d: { name: string; node: string; kind: DriveKind; path: string; channels: number; driveGroup: string; options?: Record<string, unknown> }): Drive {
     return this.#guard(`save drive "${d.name}"`, () => this.#media.putDrive(d));
   }
   listDrives(): Drive[] {

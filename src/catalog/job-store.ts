@@ -51,7 +51,7 @@ export class JobStore {
 
   /** Queues a job. Throws CATALOG_NOT_FOUND for an unknown task, client or saveset. */
   addJob(j: NewJob): Job {
-    checkOneOf("job kind", j.kind, ["backup", "restore", "command"]);
+    checkOneOf("job kind", j.kind, ["backup", "restore", "command", "copy", "migration", "media"]);
     if (j.level !== null) checkOneOf("level", j.level, LEVELS);
     checkDay(j.backupDay);
     const purpose = `add a ${j.kind} job`;

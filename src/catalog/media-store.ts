@@ -5,7 +5,7 @@ import { dateOf, type Statements } from "./statements.js";
 import { MEDIUM_STATES, type Clock, type Drive, type DriveKind, type Medium, type MediumState, type Pool } from "./types.js";
 
 const POOL_COLUMNS = "id, name, retention_days AS retentionDays, drive_group AS driveGroup, medium_size AS mediumSize";
-const DRIVE_SELECT = `SELECT d.id, d.name, n.name AS node, d.kind, d.path, d.channels, d.drive_group AS driveGroup
+const DRIVE_SELECT = `SELECT d.id, d.name, n.name AS node, d.kind, d.path, d.channels, d.drive_group AS driveGroup, d.options
   FROM drives d JOIN nodes n ON n.id = d.node_id`;
 const MEDIUM_SELECT = `SELECT m.id, m.label, p.name AS pool, m.medium_id AS mediumId, d.name AS drive, m.block_size AS blockSize,
   m.capacity, m.state, m.bytes_written AS bytesWritten, m.blocks, m.end_of_life AS endOfLife, m.created_at AS createdAt
@@ -14,6 +14,14 @@ const MEDIUM_SELECT = `SELECT m.id, m.label, p.name AS pool, m.medium_id AS medi
 interface MediumRow extends Omit<Medium, "endOfLife" | "createdAt"> {
   endOfLife: number | null;
   createdAt: number;
+}
+
+interface DriveRow extends Omit<Drive, "options"> {
+  options: string;
+}
+
+function driveOf(row: DriveRow): Drive {
+  return { ...row, options: JSON.parse(row.options) as Record<string, unknown> };
 }
 
 function mediumOf(row: MediumRow): Medium {
@@ -65,7 +73,7 @@ export class MediaStore {
   }
 
   /** Adds a drive or updates the one with that name. Throws CATALOG_NOT_FOUND for an unknown node. */
-  putDrive(d: { name: string; node: string; kind: DriveKind; path: string; channels: number; driveGroup: string }): Drive {
+  putDrive(d: { name: string; node: string; kind: DriveKind; path: string; channels: number; driveGroup: string; options?: Record<string, unknown> }): Drive {
     checkName("drive", d.name);
     checkOneOf("drive kind", d.kind, ["dir", "vtl", "tape"]);
     checkPositive("channel count", d.channels);
@@ -74,20 +82,21 @@ export class MediaStore {
     const nodeId = idByName(this.#sql, "nodes", d.node, `add drive "${d.name}"`);
     this.#sql
       .get(
-        `INSERT INTO drives (name, node_id, kind, path, channels, drive_group) VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO drives (name, node_id, kind, path, channels, drive_group, options) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET node_id = excluded.node_id, kind = excluded.kind, path = excluded.path,
-           channels = excluded.channels, drive_group = excluded.drive_group`,
+           channels = excluded.channels, drive_group = excluded.drive_group, options = excluded.options`,
       )
-      .run(d.name, nodeId, d.kind, d.path, d.channels, d.driveGroup);
+      .run(d.name, nodeId, d.kind, d.path, d.channels, d.driveGroup, JSON.stringify(d.options ?? {}));
     return this.getDrive(d.name)!;
   }
 
   getDrive(name: string): Drive | null {
-    return this.#sql.get<Drive>(`${DRIVE_SELECT} WHERE d.name = ?`).get(name) ?? null;
+    const row = this.#sql.get<DriveRow>(`${DRIVE_SELECT} WHERE d.name = ?`).get(name);
+    return row === undefined ? null : driveOf(row);
   }
 
   listDrives(): Drive[] {
-    return this.#sql.get<Drive>(`${DRIVE_SELECT} ORDER BY d.name`).all();
+    return this.#sql.get<DriveRow>(`${DRIVE_SELECT} ORDER BY d.name`).all().map(driveOf);
   }
 
   /** Adds an empty medium. Throws CATALOG_CONFLICT when the label or medium id is taken. */

@@ -74,7 +74,7 @@ test("pools, drives and media: names resolve, labels count up per pool and are n
 test("tasks keep their paths and excludes; jobs are queued, updated and listed newest first", () => {
   withCatalog((catalog, clock) => {
     setUp(catalog);
-    assert.deepEqual(catalog.getTask("web1-home"), { id: 1, name: "web1-home", client: "web1", paths: ["/home"], excludes: ["*.tmp"], pool: "daily", compression: "none", compressionLevel: 3 });
+    assert.deepEqual(catalog.getTask("web1-home"), { id: 1, name: "web1-home", client: "web1", paths: ["/home"], excludes: ["*.tmp"], pool: "daily", compression: "none", compressionLevel: 3, mirrors: [] });
     catalog.putTask({ name: "web1-home", client: "web1", paths: ["/home"], excludes: [], pool: "daily", compression: "zstd", compressionLevel: 9 });
     assert.deepEqual([catalog.getTask("web1-home")?.compression, catalog.getTask("web1-home")?.compressionLevel], ["zstd", 9]);
     assert.throws(() => catalog.putTask({ name: "t2", client: "web1", paths: ["/"], excludes: [], pool: "daily", compression: "zstd", compressionLevel: 30 }), is("CATALOG_INVALID"));

@@ -9,7 +9,7 @@ export type Role = "admin" | "operator" | "viewer";
 export type Level = "full" | "diff" | "incr";
 export type SavesetStatus = "running" | "complete" | "incomplete" | "failed";
 export type JobState = "queued" | "running" | "done" | "failed" | "aborted";
-export type JobKind = "backup" | "restore" | "command";
+export type JobKind = "backup" | "restore" | "command" | "copy" | "migration" | "media";
 export type DriveKind = "dir" | "vtl" | "tape";
 export type EnrollKind = "node" | "client";
 export type MediumState = "empty" | "appendable" | "full" | "expired" | "error" | "read-only";
@@ -77,6 +77,8 @@ export interface Drive {
   path: string;
   channels: number;
   driveGroup: string;
+  /** Kind-specific settings (a vtl's slots, drives and tape size). */
+  options: Record<string, unknown>;
 }
 
 export interface Medium {
@@ -106,6 +108,8 @@ export interface Task {
   compression: "none" | "zstd";
   /** zstd level, 1–19. */
   compressionLevel: number;
+  /** The mirror stages of the task's route, in chain order: pools written while the backup runs. */
+  mirrors: string[];
 }
 
 export interface Job {

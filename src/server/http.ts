@@ -4,7 +4,7 @@
  * server-sent events for live job progress.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { API_ERROR_STATUS, API_ROOT, type ApiErrorCode, apiError, type BackupRequest, type EnrollRequest, openApiDocument, type PoolRequest, type RestoreRequest, roleAllows, type Route, routes, schemas, type TaskRequest, type TokenRequest } from "../api/index.js";
+import { API_ERROR_STATUS, API_ROOT, type ApiErrorCode, apiError, type BackupRequest, type DriveRequest, type EnrollRequest, openApiDocument, type PoolRequest, type RestoreRequest, roleAllows, type Route, routes, schemas, type TaskRequest, type TokenRequest } from "../api/index.js";
 import type { Catalog } from "../catalog/index.js";
 import { isReelError } from "../errors/index.js";
 import { type Authority, signRequest } from "../transfer/index.js";
@@ -84,7 +84,7 @@ function handlers(o: HttpOptions): Record<string, Handler> {
     ...listings(o),
     putTask: (request) => {
       const body = request.body as TaskRequest;
-      return taskView(jobs.putTask({ name: body.name, client: body.client, paths: body.paths, excludes: body.excludes ?? [], pool: body.pool ?? "default", compression: body.compression ?? "none", compressionLevel: body.level ?? 3 }));
+      return taskView(jobs.putTask({ name: body.name, client: body.client, paths: body.paths, excludes: body.excludes ?? [], pool: body.pool ?? "default", compression: body.compression ?? "none", compressionLevel: body.level ?? 3, mirrors: body.mirrors ?? [] }));
     },
     listJobs: (request) => catalog.listJobs({ limit: Number((request.query as { limit?: string }).limit ?? 100) }).map(jobView),
     getJob: (request) => jobView(found(catalog.getJob(param(request, "id")), "such job")),
@@ -146,14 +146,23 @@ function listings(o: HttpOptions): Record<string, Handler> {
       const p = catalog.putPool({ name: body.name, retentionDays: body.retentionDays ?? old?.retentionDays ?? 30, driveGroup: body.driveGroup ?? old?.driveGroup ?? "default", mediumSize: body.mediumSize ?? old?.mediumSize ?? 4 * 1024 ** 3 });
       return { name: p.name, retentionDays: p.retentionDays, driveGroup: p.driveGroup, mediumSize: p.mediumSize };
     },
-    listDrives: () => catalog.listDrives().map((d) => ({ name: d.name, node: d.node, kind: d.kind, path: d.path, channels: d.channels, driveGroup: d.driveGroup })),
+    listDrives: () => catalog.listDrives().map(driveView),
+    putDrive: (request) => {
+      const body = request.body as DriveRequest;
+      const old = catalog.getDrive(body.name);
+      return driveView(catalog.putDrive({ name: body.name, node: body.node, kind: body.kind, path: body.path, channels: body.channels ?? old?.channels ?? 4, driveGroup: body.driveGroup ?? old?.driveGroup ?? "default", options: body.options ?? old?.options ?? {} }));
+    },
     listMedia: () => catalog.listMedia().map((m) => ({ id: m.id, label: m.label, pool: m.pool, drive: m.drive, state: m.state, bytesWritten: m.bytesWritten, blocks: m.blocks, endOfLife: iso(m.endOfLife), createdAt: m.createdAt.toISOString() })),
     listTasks: () => catalog.listTasks().map(taskView),
   };
 }
 
-function taskView(t: { name: string; client: string; paths: string[]; excludes: string[]; pool: string; compression: "none" | "zstd"; compressionLevel: number }): object {
-  return { name: t.name, client: t.client, paths: t.paths, excludes: t.excludes, pool: t.pool, compression: t.compression, level: t.compressionLevel };
+function driveView(d: { name: string; node: string; kind: string; path: string; channels: number; driveGroup: string; options: Record<string, unknown> }): object {
+  return { name: d.name, node: d.node, kind: d.kind, path: d.path, channels: d.channels, driveGroup: d.driveGroup, options: d.options };
+}
+
+function taskView(t: { name: string; client: string; paths: string[]; excludes: string[]; pool: string; compression: "none" | "zstd"; compressionLevel: number; mirrors: string[] }): object {
+  return { name: t.name, client: t.client, paths: t.paths, excludes: t.excludes, pool: t.pool, compression: t.compression, level: t.compressionLevel, mirrors: t.mirrors };
 }
 
 function authenticate(catalog: Catalog, route: Route, request: FastifyRequest): void {

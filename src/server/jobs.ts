@@ -175,7 +175,7 @@ export class Jobs {
     return job;
   }
 
-  putTask(t: { name: string; client: string; paths: string[]; excludes: string[]; pool: string; compression?: "none" | "zstd"; compressionLevel?: number }): Task {
+  putTask(t: { name: string; client: string; paths: string[]; excludes: string[]; pool: string; compression?: "none" | "zstd"; compressionLevel?: number; mirrors?: string[] }): Task {
     for (const path of t.paths) if (!path.startsWith("/")) throw apiError("API_BAD_REQUEST", `Path "${path}" of task "${t.name}" is not absolute`);
     if (this.#o.catalog.getPool(t.pool) === null) throw apiError("API_NOT_FOUND", `No pool "${t.pool}"`);
     return this.#o.catalog.putTask(t);
