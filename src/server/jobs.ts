@@ -202,7 +202,7 @@ export class Jobs {
       announced = true;
       result = await client.conn.request<BackupResult>({
         type: "backup.run", job: job.id, stream, node: { name: node.name, address: node.dataAddress ?? "" }, paths: task.paths, excludes: task.excludes,
-        level, base: base?.id ?? null, compression: task.compression, compressionLevel: task.compressionLevel, descriptor: { task: task.name, client: task.client, level, saveset: stream },
+        level, base: base?.id ?? null, compression: task.compression, compressionLevel: task.compressionLevel, descriptor: savesetDescriptor({ task, level, stream, base, backupDay: job.backupDay, endOfLife: saveset.endOfLife, pool: pool.name }),
       });
     } catch (error) {
       failure = error;
@@ -371,6 +371,17 @@ function whyBackupFailed(failure: unknown, done: StreamDone | null, opened: bool
   if (done === null && opened) reasons.push(`node "${node}" disconnected during the backup`);
   if (done?.aborted === true) reasons.push(`the stream was cut short: ${done.error ?? "unknown reason"}`);
   return reasons.length > 0 ? reasons.join("; ") : "the backup did not finish";
+}
+
+/**
+ * What the HEAD of a saveset's stream says about it (format.md §4.2 `descriptor`): enough for
+ * `reel media scan` to rebuild the saveset's catalog record from the media alone.
+ */
+function savesetDescriptor(o: { task: Task; level: Level; stream: string; base: Saveset | null; backupDay: string; endOfLife: Date; pool: string }): Record<string, unknown> {
+  return {
+    task: o.task.name, client: o.task.client, level: o.level, saveset: o.stream, parent: o.base?.uuid ?? null,
+    backupDay: o.backupDay, endOfLife: o.endOfLife.toISOString(), pool: o.pool, paths: o.task.paths,
+  };
 }
 
 function summary(result: BackupResult): string {

@@ -7,14 +7,23 @@ import type { WireExtent } from "./placement.js";
 
 export interface Hello { type: "hello"; kind: "node" | "client"; name: string; version: string; dataAddress?: string }
 
-/** Server → node: a client will send the stream with this id; write it on this drive. */
+/**
+ * Server → node: a client (or, for a mirror or copy stage, the node of the stage before) will
+ * send the stream with this id; write it on this drive, and forward it to the next stage's node
+ * if there is one.
+ */
 export interface StreamExpect {
   type: "stream.expect";
   stream: string;
+  /** The name of the sender. */
   client: string;
+  /** What the sender is (default "client"). */
+  sender?: "client" | "node";
   drive: DriveSpec;
   pool: string;
   blockSize: number;
+  /** The node of the next stage of the chain, which expects the stream from this node. */
+  forward?: { name: string; address: string };
 }
 /** Server → node: a client will ask for this stream; read it from these extents. */
 export interface StreamServe {

@@ -11,6 +11,7 @@ import { serviceError } from "./service-errors.js";
 import type { StreamDone, StreamExpect, StreamServe, VolumeNextReply } from "./messages.js";
 import { type Address, formatAddress } from "./address.js";
 import { handleMediaRequest } from "./node-media.js";
+import { StageSender } from "./stage-sender.js";
 
 export interface NodeServiceOptions {
   name: string;
@@ -28,6 +29,16 @@ export interface NodeServiceOptions {
 interface DriveState {
   drive: Drive;
   agent: MediaAgent;
+}
+
+/** A stream being received on a data connection. */
+interface Incoming {
+  stream: string;
+  drive: string;
+  writer: StreamWriter;
+  /** The next stage of its chain, while it takes the records. */
+  forward: StageSender | null;
+  forwardError: Error | null;
 }
 
 export class NodeService {
@@ -48,7 +59,7 @@ export class NodeService {
   }
 
   async start(): Promise<void> {
-    this.#listener = await listenTls({ ...this.#o.listen, identity: this.#o.identity, accept: ["client"] }, (conn) => this.#onData(conn));
+    this.#listener = await listenTls({ ...this.#o.listen, identity: this.#o.identity, accept: ["client", "node"] }, (conn) => this.#onData(conn));
     const server = await connectTls({ ...this.#o.server, identity: this.#o.identity, expect: "server" });
     this.#server = server;
     server.onMessage(async (message) => {
@@ -124,23 +135,33 @@ export class NodeService {
     return state;
   }
 
-  /** A client's data connection: either sends one stream (stream.open) or reads one (stream.read). */
+  /**
+   * A data connection of a client agent, or of the node of the stage before: either sends one
+   * stream (stream.open) or reads one (stream.read).
+   */
   #onData(conn: Connection): void {
-    let writer: { stream: string; drive: string; writer: StreamWriter } | null = null;
-    // The media agent copies each record into its blocks before write() settles.
+    let writer: Incoming | null = null;
+    // The media agent copies each record into its blocks before write() settles, and the next
+    // stage's socket has taken it when its send settles.
     conn.reuseRecordMemory();
     conn.onRecord(async (record) => {
       if (writer === null) throw serviceError("TRANSFER_BAD_MESSAGE", "A record came before stream.open");
-      await writer.writer.write(record);
+      const local = writer.writer.write(record);
+      if (writer.forward === null) return void (await local);
+      await Promise.all([local, this.#forward(writer, record)]);
     });
     conn.onMessage(async (message) => {
       const request = message as { id: number; type: string; stream: string };
       try {
         if (request.type === "stream.open") {
           const expect = this.#expected.get(request.stream);
-          if (expect === undefined || expect.client !== conn.peer?.name) throw serviceError("TRANSFER_UNEXPECTED_STREAM", `Stream ${request.stream} was not announced for client "${conn.peer?.name ?? "?"}"`);
+          if (expect === undefined || expect.client !== conn.peer?.name || (expect.sender ?? "client") !== conn.peer.kind) {
+            throw serviceError("TRANSFER_UNEXPECTED_STREAM", `Stream ${request.stream} was not announced for ${conn.peer?.kind ?? "peer"} "${conn.peer?.name ?? "?"}"`);
+          }
           this.#expected.delete(request.stream);
-          writer = { stream: request.stream, drive: expect.drive.name, writer: this.#drives.get(expect.drive.name)!.agent.openStream(idFromString(request.stream)) };
+          // The next stage first: a chain that cannot be built fails before any byte is written.
+          const forward = expect.forward === undefined ? null : await StageSender.open({ target: expect.forward, stream: request.stream, identity: this.#o.identity });
+          writer = { stream: request.stream, drive: expect.drive.name, writer: this.#drives.get(expect.drive.name)!.agent.openStream(idFromString(request.stream)), forward, forwardError: null };
           await conn.reply(request, { ok: true });
         } else if (request.type === "stream.close") {
           if (writer === null) throw serviceError("TRANSFER_BAD_MESSAGE", "stream.close without stream.open");
@@ -155,6 +176,8 @@ export class NodeService {
             throw error;
           }
           await this.#report({ type: "stream.done", stream: done.stream, aborted: false, error: null, ...placement });
+          // The stream is on this stage's media; the stages after it finish before the sender hears so.
+          await this.#closeForward(done);
           await conn.reply(request, { ok: true, bytes: placement.bytes });
         } else if (request.type === "stream.read") {
           await this.#serve(conn, request);
@@ -173,8 +196,43 @@ export class NodeService {
     }).catch((error: unknown) => this.#o.log(`node ${this.#o.name}: ${error instanceof Error ? error.message : String(error)}`));
   }
 
+  /**
+   * Sends a record on to the next stage. A broken chain does not stop this stage: the stream
+   * goes on to this stage's media, the next stage reports its part as aborted, and the server
+   * records which copies were made.
+   */
+  async #forward(incoming: Incoming, record: Uint8Array): Promise<void> {
+    if (incoming.forward === null) return;
+    try {
+      await incoming.forward.write(record);
+    } catch (error) {
+      this.#dropForward(incoming, error);
+    }
+  }
+
+  #dropForward(incoming: Incoming, error: unknown): void {
+    const forward = incoming.forward;
+    if (forward === null) return;
+    incoming.forward = null;
+    incoming.forwardError = error instanceof Error ? error : new Error(String(error));
+    forward.abort(incoming.forwardError);
+    this.#o.log(`node ${this.#o.name}: stream ${incoming.stream} no longer goes on to node "${forward.target.name}": ${incoming.forwardError.message}`);
+  }
+
+  async #closeForward(incoming: Incoming): Promise<void> {
+    const forward = incoming.forward;
+    if (forward === null) return;
+    incoming.forward = null;
+    try {
+      await forward.close();
+    } catch (error) {
+      this.#o.log(`node ${this.#o.name}: stream ${incoming.stream} did not end on node "${forward.target.name}": ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
   /** Aborts a stream and tells the server where its blocks lie (nowhere, if the drive failed). */
-  async #reportAborted(broken: { stream: string; drive: string; writer: StreamWriter }, reason: string): Promise<void> {
+  async #reportAborted(broken: Incoming, reason: string): Promise<void> {
+    this.#dropForward(broken, new Error(reason));
     try {
       const placement = await broken.writer.abort();
       await this.#report({ type: "stream.done", stream: broken.stream, aborted: true, error: reason, ...placement });
