@@ -48,8 +48,6 @@ export class MediaAgent {
   readonly #host: StreamHost;
   /** Streams not yet ended or aborted. */
   readonly #streams = new Map<string, AgentStream>();
-  /** Every stream id this agent was given (a stream id names one stream). */
-  readonly #seen = new Set<string>();
   /** Volumes with places left, the one being filled first. */
   readonly #volumes: PlannedVolume[] = [];
   #freeBlocks = 0;
@@ -79,17 +77,20 @@ export class MediaAgent {
     return this.#output.pendingBytes;
   }
 
-  /** Starts a stream; throws MEDIA_STREAM_EXISTS if this agent already had one of that id. */
+  /**
+   * Starts a stream; throws MEDIA_STREAM_EXISTS while a stream of that id is open on this agent.
+   * Once it ended, the id may come again: another copy of the saveset (compaction, refreshing),
+   * told apart by the stream offsets restarting at 0 and recorded by the catalog as its own copy.
+   */
   openStream(streamId: Uint8Array): StreamWriter {
     this.#checkOpen();
     if (streamId.length !== 16) throw new BugError(`a stream id of ${streamId.length} bytes, not 16`);
     const key = idToString(streamId);
-    if (this.#seen.has(key)) {
-      throw mediaError("MEDIA_STREAM_EXISTS", `Cannot open stream ${key} on drive "${this.#o.drive.name}": it was opened before (a stream id names one stream)`, { streamId: key });
+    if (this.#streams.has(key)) {
+      throw mediaError("MEDIA_STREAM_EXISTS", `Cannot open stream ${key} on drive "${this.#o.drive.name}": it is being written already`, { streamId: key });
     }
     const stream = new AgentStream(Uint8Array.from(streamId), this.#host);
     this.#streams.set(key, stream);
-    this.#seen.add(key);
     return stream;
   }
 

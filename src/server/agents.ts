@@ -9,7 +9,8 @@ import { randomBytes } from "node:crypto";
 import { serverError } from "./errors.js";
 
 export interface AgentHubEvents {
-  streamDone(done: StreamDone): void;
+  /** A node reports where a stream it wrote lies (each stage of a chain reports its own). */
+  streamDone(node: string, done: StreamDone): void;
   indexRows(job: number, rows: WireIndexRow[]): void;
   progress(job: number, files: number, bytes: number, log: string | undefined): void;
 }
@@ -103,7 +104,7 @@ export class AgentHub {
         return undefined;
       }
       case "stream.done":
-        this.#events.streamDone(message as unknown as StreamDone);
+        this.#events.streamDone(name, message as unknown as StreamDone);
         return undefined;
       case "job.progress":
         this.#events.progress(Number(message["job"]), Number(message["files"]), Number(message["bytes"]), typeof message["log"] === "string" ? message["log"] : undefined);

@@ -55,7 +55,7 @@ export class Jobs {
 
   /** Called by the agent hub. */
   readonly agentEvents = {
-    streamDone: (done: StreamDone): void => this.#streams.get(done.stream)?.(done),
+    streamDone: (node: string, done: StreamDone): void => this.#streams.get(stageKey(node, done.stream))?.(done),
     indexRows: (job: number, rows: WireIndexRow[]): void => {
       const sink = this.#index.get(job);
       if (sink !== undefined) for (const row of rows) sink.add(row);
@@ -193,7 +193,7 @@ export class Jobs {
     this.#publish(job.id, { log: `${level} backup of ${task.paths.join(", ")} on client "${task.client}" to drive "${drive.name}" on node "${drive.node}"` });
     const writer = catalog.fileIndexWriter(saveset.id);
     this.#index.set(job.id, writer);
-    const placed = new Promise<StreamDone>((resolve) => this.#streams.set(stream, resolve));
+    const placed = new Promise<StreamDone>((resolve) => this.#streams.set(stageKey(node.name, stream), resolve));
     let result: BackupResult | null = null;
     let failure: unknown = null;
     let announced = false;
@@ -218,7 +218,7 @@ export class Jobs {
     // A stream the client never opened is withdrawn instead (the node then reports nothing).
     const opened = o.announced && (failure === null || (await this.#withdraw(node.conn, stream)));
     const done = opened ? await Promise.race([o.placed, node.conn.closed.then(() => null)]) : null;
-    this.#streams.delete(stream);
+    this.#streams.delete(stageKey(node.name, stream));
     this.#index.delete(job.id);
     if (done !== null) this.#recordCopy(o.savesetId, done);
     const ok = result !== null && done !== null && !done.aborted;
@@ -361,6 +361,11 @@ export class Jobs {
       message: problems > 0 ? `restored ${result.files} files with ${result.damaged} damaged and ${result.errors} errors` : `restored ${result.files} files, ${result.bytes} bytes`,
     });
   }
+}
+
+/** Where a node's report of a stream goes: each stage of a chain reports the same stream. */
+function stageKey(node: string, stream: string): string {
+  return `${node}/${stream}`;
 }
 
 /** Why a backup failed, both sides: the client's own error and what the node saw. */

@@ -77,7 +77,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const bus = new EventBus();
   let jobs: Jobs | null = null;
   const hub = new AgentHub(catalog, {
-    streamDone: (done) => jobs?.agentEvents.streamDone(done),
+    streamDone: (node, done) => jobs?.agentEvents.streamDone(node, done),
     indexRows: (job, rows) => jobs?.agentEvents.indexRows(job, rows),
     progress: (job, files, bytes, line) => jobs?.agentEvents.progress(job, files, bytes, line),
   });

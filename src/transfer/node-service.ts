@@ -31,9 +31,14 @@ interface DriveState {
   agent: MediaAgent;
 }
 
+function agentKey(drive: string, pool: string): string {
+  return `${drive}/${pool}`;
+}
+
 /** A stream being received on a data connection. */
 interface Incoming {
   stream: string;
+  /** Its media agent's key (drive and pool). */
   drive: string;
   writer: StreamWriter;
   /** The next stage of its chain, while it takes the records. */
@@ -113,15 +118,17 @@ export class NodeService {
     }
   }
 
-  /** The drive of a spec: the one its media agent writes, else a new one. */
+  /** The drive of a spec: the one its media agents write, else a new one. */
   #driveOf(spec: DriveSpec): Drive {
-    return this.#drives.get(spec.name)?.drive ?? makeDrive(spec, this.#o.codecs);
+    return [...this.#drives.values()].find((d) => d.drive.name === spec.name)?.drive ?? makeDrive(spec, this.#o.codecs);
   }
 
+  /** The media agent writing a pool's volumes on a drive (one per drive and pool: a volume holds one pool's streams). */
   #driveFor(spec: DriveSpec, pool: string, blockSize: number): DriveState {
-    const known = this.#drives.get(spec.name);
+    const key = agentKey(spec.name, pool);
+    const known = this.#drives.get(key);
     if (known !== undefined) return known;
-    const drive = makeDrive(spec, this.#o.codecs);
+    const drive = this.#driveOf(spec);
     const agent = new MediaAgent({
       drive, pool, blockSize, codecs: this.#o.codecs, now: this.#o.now,
       nextVolume: async () => {
@@ -131,7 +138,7 @@ export class NodeService {
       onVolume: (event) => void this.#server?.send({ type: "volume.event", drive: spec.name, ...event }).catch(() => undefined),
     });
     const state = { drive, agent };
-    this.#drives.set(spec.name, state);
+    this.#drives.set(key, state);
     return state;
   }
 
@@ -161,7 +168,7 @@ export class NodeService {
           this.#expected.delete(request.stream);
           // The next stage first: a chain that cannot be built fails before any byte is written.
           const forward = expect.forward === undefined ? null : await StageSender.open({ target: expect.forward, stream: request.stream, identity: this.#o.identity });
-          writer = { stream: request.stream, drive: expect.drive.name, writer: this.#drives.get(expect.drive.name)!.agent.openStream(idFromString(request.stream)), forward, forwardError: null };
+          writer = { stream: request.stream, drive: agentKey(expect.drive.name, expect.pool), writer: this.#drives.get(agentKey(expect.drive.name, expect.pool))!.agent.openStream(idFromString(request.stream)), forward, forwardError: null };
           await conn.reply(request, { ok: true });
         } else if (request.type === "stream.close") {
           if (writer === null) throw serviceError("TRANSFER_BAD_MESSAGE", "stream.close without stream.open");
