@@ -45,6 +45,7 @@ export const routes: readonly Route[] = [
   { method: "GET", path: "/calendar", operationId: "calendarSheet", summary: "The calendar sheet: every occurrence in [from, to) with its backup day and status", role: "viewer", query: { from: { type: "string", minLength: 10 }, to: { type: "string", minLength: 10 } }, response: ["Occurrence"] },
   { method: "GET", path: "/savesets", operationId: "listSavesets", summary: "Savesets, newest first", role: "viewer", query: { task: { type: "string" } }, response: ["Saveset"] },
   { method: "GET", path: `/savesets/:${id}`, operationId: "getSaveset", summary: "One saveset", role: "viewer", response: "Saveset" },
+  { method: "GET", path: `/savesets/:${id}/copies`, operationId: "listCopies", summary: "Where a saveset lies: each copy's pool, drive, node and media, best first as a restore reads them", role: "viewer", response: ["Copy"] },
   { method: "GET", path: `/savesets/:${id}/files`, operationId: "listFiles", summary: "A directory of the saveset's file index as of that saveset (path: UTF-8, or path64: raw bytes in base64)", role: "viewer", query: { path: { type: "string" }, path64: { type: "string" } }, response: ["File"] },
 ];
 

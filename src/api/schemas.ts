@@ -26,6 +26,7 @@ export const schemas = {
     state: { type: "string", enum: ["queued", "running", "done", "failed", "aborted"] }, backupDay: str, saveset: nullable(int),
     createdAt: time, startedAt: nullable(time), endedAt: nullable(time), files: int, bytes: int, errors: int, message: nullable(str),
   }),
+  Copy: object({ id: int, pool: str, drive: str, node: str, kind: str, media: { type: "array", items: str }, blocks: int }),
   Saveset: object({
     id: int, uuid: str, task: str, client: str, level, status: { type: "string", enum: ["running", "complete", "incomplete", "failed"] },
     parent: nullable(int), backupDay: str, startedAt: time, endedAt: nullable(time), files: int, bytes: int, errors: int, endOfLife: time, encrypted: { type: "boolean" },
@@ -34,7 +35,7 @@ export const schemas = {
   BackupRequest: object({ task: name, level, client: name, paths, excludes: paths, pool: name, compression: { type: "string", enum: ["none", "zstd"] }, compressionLevel: { type: "integer", minimum: 1, maximum: 19 }, wait: { type: "boolean" } }, ["task"]),
   RestoreRequest: object({
     saveset: { type: "integer", minimum: 1 }, target: { type: "string", minLength: 1, maxLength: 4096 }, client: name, paths,
-    inPlace: { type: "boolean" }, overwrite: { type: "string", enum: ["always", "never", "older"] }, wait: { type: "boolean" },
+    inPlace: { type: "boolean" }, overwrite: { type: "string", enum: ["always", "never", "older"] }, wait: { type: "boolean" }, pool: name,
   }, ["saveset"]),
   TokenRequest: object({
     for: { type: "string", enum: ["node", "client", "api"] }, name, role: { type: "string", enum: ["admin", "operator", "viewer"] },

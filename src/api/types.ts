@@ -32,6 +32,7 @@ export interface JobView {
   message: string | null;
 }
 
+export interface CopyView { id: number; pool: string; drive: string; node: string; kind: string; media: string[]; blocks: number }
 export interface SavesetView {
   id: number;
   uuid: string;
@@ -76,7 +77,7 @@ export interface JobEvent {
 }
 
 export interface BackupRequest { task: string; level?: Level; client?: string; paths?: string[]; excludes?: string[]; pool?: string; compression?: "none" | "zstd"; compressionLevel?: number; wait?: boolean }
-export interface RestoreRequest { saveset: number; target?: string; client?: string; paths?: string[]; inPlace?: boolean; overwrite?: Overwrite; wait?: boolean }
+export interface RestoreRequest { saveset: number; target?: string; client?: string; paths?: string[]; inPlace?: boolean; overwrite?: Overwrite; wait?: boolean; pool?: string }
 export interface TokenRequest { for: "node" | "client" | "api"; name?: string; role?: Role; ttlMinutes?: number }
 export interface TokenCreated { token: string; for: "node" | "client" | "api"; expiresAt: string | null }
 export interface EnrollRequest { token: string; kind: "node" | "client"; name: string; csr: string; dataAddress?: string }

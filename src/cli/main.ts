@@ -14,6 +14,7 @@ import { applyCommand, calendarCommand, startCommand } from "./commands/calendar
 import { daemonCommands } from "./commands/daemons.js";
 import { poolCommands } from "./commands/pools.js";
 import { restoreCommand } from "./commands/restore.js";
+import { taskCommands } from "./commands/tasks.js";
 import { tokenCommand } from "./commands/token.js";
 import { tourCommand } from "./commands/tour.js";
 import type { CliContext } from "./context.js";
@@ -52,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
   program.addCommand(restoreCommand(ctx));
   browseCommands(program, ctx);
   poolCommands(program, ctx);
+  taskCommands(program, ctx);
   program.addCommand(calendarCommand(ctx));
   program.addCommand(applyCommand(ctx));
   program.addCommand(startCommand(ctx));

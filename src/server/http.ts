@@ -93,6 +93,11 @@ function handlers(o: HttpOptions): Record<string, Handler> {
     ...calendarHandlers(o),
     listSavesets: (request) => catalog.listSavesets({ ...((request.query as { task?: string }).task === undefined ? {} : { task: (request.query as { task: string }).task }) }).map(savesetView),
     getSaveset: (request) => savesetView(found(catalog.getSaveset(param(request, "id")), "such saveset")),
+    listCopies: (request) => {
+      const id = param(request, "id");
+      found(catalog.getSaveset(id), `saveset ${id}`);
+      return jobs.copiesView(id);
+    },
     listFiles: (request) => {
       const id = param(request, "id");
       found(catalog.getSaveset(id), `saveset ${id}`);

@@ -25,7 +25,18 @@ export interface StreamExpect {
   /** The node of the next stage of the chain, which expects the stream from this node. */
   forward?: { name: string; address: string };
 }
-/** Server → node: a client will ask for this stream; read it from these extents. */
+/** Where one copy of a stream lies: a drive of a node, and the extents on its volumes. */
+export interface StreamSource {
+  /** The node whose drive holds it (its data address); null: the node that serves the stream. */
+  node: { name: string; address: string } | null;
+  drive: DriveSpec;
+  extents: WireExtent[];
+}
+/**
+ * Server → node: a client will ask for this stream; read it from these extents. Where they
+ * fail (a damaged block, a missing volume), read the same stream range from the alternatives,
+ * other copies in order of preference, on this node or another.
+ */
 export interface StreamServe {
   type: "stream.serve";
   stream: string;
@@ -35,9 +46,10 @@ export interface StreamServe {
   fromOffset: number;
   /** Stop after the record that reaches this stream offset (a restore of a few files); absent: read to the end. */
   stopAtOffset?: number;
+  alternatives?: StreamSource[];
 }
-/** Server → node: the client failed; forget the stream if it was never opened. Reply: `{ opened }`. */
-export interface StreamWithdraw { type: "stream.withdraw"; stream: string }
+/** Server → node: the client failed; forget the stream if it was never opened (from that sender, if named). Reply: `{ opened }`. */
+export interface StreamWithdraw { type: "stream.withdraw"; stream: string; client?: string; sender?: "client" | "node" }
 /** Node → server: asks for a new volume on a drive (the catalog names it). */
 export interface VolumeNext { type: "volume.next"; drive: string; pool: string; blockSize: number }
 export interface VolumeNextReply { label: string; mediumId: string; capacityBytes: number }
@@ -47,6 +59,8 @@ export interface VolumeEvent { type: "volume.event"; drive: string; label: strin
 export interface StreamDone {
   type: "stream.done";
   stream: string;
+  /** The drive it was written on (a node may write two stages of one chain). */
+  drive: string;
   aborted: boolean;
   error: string | null;
   bytes: number;
@@ -92,6 +106,13 @@ export interface RestoreResult { files: number; bytes: number; damaged: number; 
 /** Client → node on a data connection. */
 export interface StreamOpen { type: "stream.open"; stream: string }
 export interface StreamClose { type: "stream.close"; stream: string }
-export interface StreamRead { type: "stream.read"; stream: string }
+export interface StreamRead {
+  type: "stream.read";
+  stream: string;
+  /** Only from another node filling in a range from its copy: where the copy lies, and the range. */
+  source?: { drive: DriveSpec; extents: WireExtent[] };
+  fromOffset?: number;
+  stopAtOffset?: number;
+}
 /** Node → client after the last RECORD of a read. */
-export interface StreamEof { type: "stream.eof"; stream: string; losses: string[] }
+export interface StreamEof { type: "stream.eof"; stream: string; losses: string[]; repaired?: string[]; complete?: boolean }

@@ -8,7 +8,9 @@ import { type Drive, type DriveSpec, makeDrive, MediaAgent, readStreamRecords, t
 import type { Connection } from "./connection.js";
 import { connectTls, type Identity, listenTls } from "./tls.js";
 import { serviceError } from "./service-errors.js";
-import type { StreamDone, StreamExpect, StreamServe, VolumeNextReply } from "./messages.js";
+import type { StreamDone, StreamExpect, StreamRead, StreamServe, StreamWithdraw, VolumeNextReply } from "./messages.js";
+import { serveStream, sourcesOf } from "./node-serve.js";
+import type { WireExtent } from "./placement.js";
 import { type Address, formatAddress } from "./address.js";
 import { handleMediaRequest } from "./node-media.js";
 import { StageSender } from "./stage-sender.js";
@@ -31,6 +33,10 @@ interface DriveState {
   agent: MediaAgent;
 }
 
+function expectKey(senderKind: string, sender: string, stream: string): string {
+  return `${senderKind}:${sender}/${stream}`;
+}
+
 function agentKey(drive: string, pool: string): string {
   return `${drive}/${pool}`;
 }
@@ -40,6 +46,8 @@ interface Incoming {
   stream: string;
   /** Its media agent's key (drive and pool). */
   drive: string;
+  /** The drive it is written on. */
+  driveName: string;
   writer: StreamWriter;
   /** The next stage of its chain, while it takes the records. */
   forward: StageSender | null;
@@ -51,6 +59,7 @@ export class NodeService {
   #server: Connection | null = null;
   #listener: { port: number; close(): Promise<void> } | null = null;
   readonly #drives = new Map<string, DriveState>();
+  /** Announced streams by sender and stream id (one node may hold two stages of a chain). */
   readonly #expected = new Map<string, StreamExpect>();
   readonly #serving = new Map<string, StreamServe>();
 
@@ -94,15 +103,16 @@ export class NodeService {
       case "stream.expect": {
         const expect = message as unknown as StreamExpect;
         this.#driveFor(expect.drive, expect.pool, expect.blockSize);
-        this.#expected.set(expect.stream, expect);
+        this.#expected.set(expectKey(expect.sender ?? "client", expect.client, expect.stream), expect);
         await server.reply(message as { id: number }, { ok: true });
         return;
       }
       case "stream.withdraw": {
         // The client failed before it opened the stream (or after: then its end is reported as usual).
-        const stream = String(message["stream"]);
-        const wasWaiting = this.#expected.delete(stream);
-        await server.reply(message as { id: number }, { opened: !wasWaiting });
+        const withdraw = message as unknown as StreamWithdraw;
+        const keys = [...this.#expected.keys()].filter((key) => key.endsWith(`/${withdraw.stream}`) && (withdraw.client === undefined || key === expectKey(withdraw.sender ?? "client", withdraw.client, withdraw.stream)));
+        for (const key of keys) this.#expected.delete(key);
+        await server.reply(message as { id: number }, { opened: keys.length === 0 });
         return;
       }
       case "stream.serve": {
@@ -161,14 +171,19 @@ export class NodeService {
       const request = message as { id: number; type: string; stream: string };
       try {
         if (request.type === "stream.open") {
-          const expect = this.#expected.get(request.stream);
-          if (expect === undefined || expect.client !== conn.peer?.name || (expect.sender ?? "client") !== conn.peer.kind) {
+          const key = expectKey(conn.peer?.kind ?? "?", conn.peer?.name ?? "?", request.stream);
+          const expect = this.#expected.get(key);
+          if (expect === undefined) {
             throw serviceError("TRANSFER_UNEXPECTED_STREAM", `Stream ${request.stream} was not announced for ${conn.peer?.kind ?? "peer"} "${conn.peer?.name ?? "?"}"`);
           }
-          this.#expected.delete(request.stream);
-          // The next stage first: a chain that cannot be built fails before any byte is written.
+          // The next stage first: a chain that cannot be built fails before any byte is written
+          // (and the stream stays announced, so the server's withdraw learns it was never opened).
           const forward = expect.forward === undefined ? null : await StageSender.open({ target: expect.forward, stream: request.stream, identity: this.#o.identity });
-          writer = { stream: request.stream, drive: agentKey(expect.drive.name, expect.pool), writer: this.#drives.get(agentKey(expect.drive.name, expect.pool))!.agent.openStream(idFromString(request.stream)), forward, forwardError: null };
+          if (!this.#expected.delete(key)) {
+            forward?.abort(serviceError("TRANSFER_UNEXPECTED_STREAM", `Stream ${request.stream} was withdrawn`));
+            throw serviceError("TRANSFER_UNEXPECTED_STREAM", `Stream ${request.stream} was withdrawn by the server`);
+          }
+          writer = { stream: request.stream, driveName: expect.drive.name, drive: agentKey(expect.drive.name, expect.pool), writer: this.#drives.get(agentKey(expect.drive.name, expect.pool))!.agent.openStream(idFromString(request.stream)), forward, forwardError: null };
           await conn.reply(request, { ok: true });
         } else if (request.type === "stream.close") {
           if (writer === null) throw serviceError("TRANSFER_BAD_MESSAGE", "stream.close without stream.open");
@@ -182,12 +197,12 @@ export class NodeService {
             await this.#reportAborted(done, error instanceof Error ? error.message : String(error));
             throw error;
           }
-          await this.#report({ type: "stream.done", stream: done.stream, aborted: false, error: null, ...placement });
+          await this.#report({ type: "stream.done", stream: done.stream, drive: done.driveName, aborted: false, error: null, ...placement });
           // The stream is on this stage's media; the stages after it finish before the sender hears so.
           await this.#closeForward(done);
           await conn.reply(request, { ok: true, bytes: placement.bytes });
         } else if (request.type === "stream.read") {
-          await this.#serve(conn, request);
+          await this.#serve(conn, request as unknown as StreamRead & { id: number });
         } else {
           throw serviceError("TRANSFER_BAD_MESSAGE", `Unknown request "${request.type}" on a data connection`);
         }
@@ -242,12 +257,12 @@ export class NodeService {
     this.#dropForward(broken, new Error(reason));
     try {
       const placement = await broken.writer.abort();
-      await this.#report({ type: "stream.done", stream: broken.stream, aborted: true, error: reason, ...placement });
+      await this.#report({ type: "stream.done", stream: broken.stream, drive: broken.driveName, aborted: true, error: reason, ...placement });
     } catch (failure) {
       // The drive failed (a full disk, an I/O error): its agent is done; the next stream gets a new one.
       this.#forgetFailedDrive(broken.drive);
       const why = failure instanceof Error ? failure.message : String(failure);
-      await this.#report({ type: "stream.done", stream: broken.stream, aborted: true, error: why, bytes: 0, segments: [], extents: [] });
+      await this.#report({ type: "stream.done", stream: broken.stream, drive: broken.driveName, aborted: true, error: why, bytes: 0, segments: [], extents: [] });
     }
   }
 
@@ -263,25 +278,43 @@ export class NodeService {
     await this.#server.send(done as unknown as { type: string });
   }
 
-  async #serve(conn: Connection, request: { id: number; stream: string }): Promise<void> {
+  /**
+   * A stream.read: a client's restore of a stream the server offered it (from its best copy, the
+   * other copies filling what that one lost), or another node filling in a range from the copy
+   * this node holds (that read stops at its first loss: the asking node goes on elsewhere).
+   */
+  async #serve(conn: Connection, request: StreamRead & { id: number }): Promise<void> {
+    if (conn.peer?.kind === "node" && request.source !== undefined) return this.#serveRange(conn, request, request.source);
     const serve = this.#serving.get(request.stream);
     if (serve === undefined || serve.client !== conn.peer?.name) throw serviceError("TRANSFER_UNEXPECTED_STREAM", `Stream ${request.stream} was not offered to client "${conn.peer?.name ?? "?"}"`);
     this.#serving.delete(request.stream);
-    const drive = this.#driveOf(serve.drive);
+    await conn.reply(request, { ok: true });
+    const result = await serveStream({
+      stream: serve.stream, sources: sourcesOf(serve), fromOffset: serve.fromOffset, ...(serve.stopAtOffset === undefined ? {} : { stopAtOffset: serve.stopAtOffset }),
+      driveOf: (spec) => this.#driveOf(spec), identity: this.#o.identity, codecs: this.#o.codecs,
+      // The record's memory stays valid until this resolves, and sendRecord resolves once the socket took it: no copy.
+      send: (record) => conn.sendRecord(record),
+    });
+    for (const line of result.repaired) this.#o.log(`node ${this.#o.name}: stream ${serve.stream}: ${line}`);
+    await conn.send({ type: "stream.eof", stream: serve.stream, losses: result.losses, repaired: result.repaired });
+  }
+
+  async #serveRange(conn: Connection, request: StreamRead & { id: number }, source: { drive: DriveSpec; extents: WireExtent[] }): Promise<void> {
     await conn.reply(request, { ok: true });
     const losses: string[] = [];
-    const read = async (fromOffset: number, stopAtOffset?: number): Promise<void> => {
-      await readStreamRecords({
-        drive, streamId: idFromString(serve.stream), extents: serve.extents, fromOffset, codecs: this.#o.codecs,
-        ...(stopAtOffset === undefined ? {} : { stopAtOffset }),
-        // The record's memory stays valid until this resolves, and sendRecord resolves once the socket took it: no copy.
-        onRecord: (record) => conn.sendRecord(record),
-        onLoss: (loss) => losses.push(`${loss.reason} (stream bytes ${loss.fromOffset}–${loss.toOffset}, volume ${loss.label}${loss.block === null ? "" : ` block ${loss.block}`})`),
-      });
-    };
-    // Seeking: the HEAD first (it says how the stream is sealed), then from the chunk asked for.
-    if (serve.fromOffset > 0) await read(0, 1);
-    await read(serve.fromOffset, serve.stopAtOffset);
-    await conn.send({ type: "stream.eof", stream: serve.stream, losses });
+    const stop = new Error("stopped at the first loss");
+    const result = await readStreamRecords({
+      drive: this.#driveOf(source.drive), streamId: idFromString(request.stream), extents: source.extents, fromOffset: request.fromOffset ?? 0, codecs: this.#o.codecs,
+      ...(request.stopAtOffset === undefined ? {} : { stopAtOffset: request.stopAtOffset }),
+      onRecord: (record) => {
+        if (losses.length > 0) throw stop;
+        return conn.sendRecord(record);
+      },
+      onLoss: (loss) => void losses.push(`${loss.reason} (stream bytes ${loss.fromOffset}–${loss.toOffset}, volume ${loss.label}${loss.block === null ? "" : ` block ${loss.block}`})`),
+    }).catch((error: unknown) => {
+      if (error === stop) return null;
+      throw error;
+    });
+    await conn.send({ type: "stream.eof", stream: request.stream, losses, complete: result?.isComplete ?? false });
   }
 }
