@@ -2,6 +2,7 @@ import type { Codecs } from "../format/index.js";
 import { DirDrive } from "./dir-drive.js";
 import type { Drive } from "./drive.js";
 import { mediaError } from "./errors.js";
+import { VtlDrive, vtlOptions } from "./vtl-drive.js";
 
 /** A drive as the catalog and the wire name it: kind `dir`, `vtl` or `tape`, a path, kind-specific options. */
 export interface DriveSpec {
@@ -16,6 +17,8 @@ export function makeDrive(spec: DriveSpec, codecs: Codecs): Drive {
   switch (spec.kind) {
     case "dir":
       return new DirDrive({ name: spec.name, path: spec.path, codecs });
+    case "vtl":
+      return new VtlDrive({ name: spec.name, path: spec.path, codecs, ...vtlOptions(spec.name, spec.options) });
     default:
       throw mediaError("MEDIA_BAD_DRIVE", `Drive "${spec.name}" is of kind "${spec.kind}", which this node cannot drive`, { drive: spec.name, kind: spec.kind });
   }
