@@ -50,14 +50,15 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
-test("VtlDrive spans a stream over small tapes through a MediaAgent, and a one-drive library reads it back across the tapes", async () => {
+test("VtlDrive spans a stream over small tapes through a MediaAgent (pool medium size larger than a tape), and a one-drive library reads it back across the tapes", async () => {
   const drive = new VtlDrive({ name: "vtl1", path: newPath(), codecs, slots: 8, drives: 1, tapeSizeBytes: 256 * 1024 });
   const labels: string[] = [];
   const agent = new MediaAgent({
     drive, pool: "daily", blockSize: BLOCK, codecs, now: () => new Date("2026-01-02T03:04:05Z"),
     nextVolume: () => {
       labels.push(`T${labels.length + 1}`);
-      return Promise.resolve({ label: labels.at(-1)!, mediumId: randomId(), capacityBytes: drive.tapeSizeBytes });
+      // The pool's medium size is far larger than a tape: the agent fills each tape and goes on.
+      return Promise.resolve({ label: labels.at(-1)!, mediumId: randomId(), capacityBytes: 1 << 30 });
     },
   });
   const random = seededRandom(5);

@@ -55,6 +55,7 @@ export class VtlDrive implements Drive {
   readonly name: string;
   readonly path: string;
   readonly tapeSizeBytes: number;
+  readonly maxVolumeBytes: number;
   readonly #codecs: Codecs;
   readonly #library: VtlLibrary;
   readonly #stats = emptyTapeStats();
@@ -65,6 +66,7 @@ export class VtlDrive implements Drive {
     this.name = o.name;
     this.path = o.path;
     this.tapeSizeBytes = o.tapeSizeBytes ?? 64 * MiB;
+    this.maxVolumeBytes = this.tapeSizeBytes;
     this.#codecs = o.codecs;
     this.#library = new VtlLibrary({ name: o.name, path: o.path, slots: o.slots ?? 8, drives: o.drives ?? 2, stats: this.#stats });
   }
