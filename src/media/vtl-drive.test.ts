@@ -137,6 +137,24 @@ test("VtlDrive makes a writer or reader wait for a tape drive while all hold tap
   assert.equal(drive.stats().loads, 4);
 });
 
+test("VtlDrive reads a tape being written once its writer closed, and refuses a second volume of the same label meanwhile", async () => {
+  const drive = new VtlDrive({ name: "vtl1", path: newPath(), codecs, drives: 2 });
+  const { writer, mediumId } = await newVolume(drive, "BUSY");
+  await assert.rejects(newVolume(drive, "BUSY"), (error) => isReelError(error, "MEDIA_VOLUME_EXISTS"));
+  let isOpen = false;
+  const reader = drive.openVolume("BUSY").then((volume) => {
+    isOpen = true;
+    return volume;
+  });
+  await writer.write([block(mediumId, 1)]);
+  await settle();
+  assert.equal(isOpen, false, "a tape drive is free, but the tape is in the writer's");
+  await writer.close();
+  const volume = await reader;
+  assert.equal(volume.blockCount, 2);
+  await volume.close();
+});
+
 test("VtlDrive readers of one tape share its drive and its head; erasing a loaded tape is refused", async () => {
   const drive = new VtlDrive({ name: "vtl1", path: newPath(), codecs, drives: 1 });
   await writeVolume(drive, "R", 6);
@@ -204,7 +222,7 @@ test("VtlDrive.createVolume() throws MEDIA_LIBRARY_FULL when no tape is blank, u
   const drive = new VtlDrive({ name: "vtl1", path: newPath(), codecs, slots: 2 });
   await writeVolume(drive, "F1", 1);
   await writeVolume(drive, "F2", 1);
-  await assert.rejects(newVolume(drive, "F3"), (error) => isReelError(error, "MEDIA_LIBRARY_FULL") && error.message.includes("no blank tape") && error.message.includes("2 slots, 2 labelled"));
+  await assert.rejects(newVolume(drive, "F3"), (error) => isReelError(error, "MEDIA_LIBRARY_FULL") && error.message.includes("no blank tape") && error.message.includes("2 slots, all labelled"));
   assert.equal(drive.stats().loads, 2, "no tape was loaded for the refused volume");
   await drive.eraseVolume("F1");
   await writeVolume(drive, "F3", 1);

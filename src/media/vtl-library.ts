@@ -88,7 +88,9 @@ export class VtlLibrary {
     const index = this.#labels.findIndex((l, i) => l === null && !this.#reserved.has(i + 1));
     if (index < 0) {
       const labelled = this.#labels.filter((l) => l !== null).length;
-      throw mediaError("MEDIA_LIBRARY_FULL", `Cannot create volume "${label}" on drive "${this.name}": no blank tape in library ${this.path}: ${this.#slotCount} slots, ${labelled} labelled, ${this.#slotCount - labelled} being labelled or erased`, {
+      const busy = this.#slotCount - labelled;
+      const state = busy === 0 ? "all labelled" : `${labelled} labelled, ${busy} being labelled or erased`;
+      throw mediaError("MEDIA_LIBRARY_FULL", `Cannot create volume "${label}" on drive "${this.name}": no blank tape in library ${this.path}: ${this.#slotCount} slots, ${state}`, {
         label, slots: this.#slotCount, labelled,
       });
     }
@@ -129,7 +131,14 @@ export class VtlLibrary {
       };
       if (this.#waiters.length > 0 || !attempt()) this.#waiters.push(attempt);
     });
-    if (tape.users === 1) await this.#save();
+    if (tape.users === 1) {
+      try {
+        await this.#save();
+      } catch (error) {
+        await this.unload(tape).catch(() => undefined);
+        throw error;
+      }
+    }
     return tape;
   }
 
