@@ -161,13 +161,15 @@ export class MediaAgent {
       throw mediaError("MEDIA_NO_VOLUME", `Cannot continue on drive "${this.#o.drive.name}": no volume to write to (${error instanceof Error ? error.message : String(error)})`, { drive: this.#o.drive.name }, error);
     }
     if (next.mediumId.length !== 16) throw new BugError(`volume "${next.label}" came with a medium id of ${next.mediumId.length} bytes, not 16`);
-    const capacityBlocks = Math.floor(next.capacityBytes / this.#o.blockSize);
+    // A tape holds what it holds: the pool's medium size may be larger.
+    const capacityBytes = Math.min(next.capacityBytes, this.#o.drive.maxVolumeBytes ?? Number.POSITIVE_INFINITY);
+    const capacityBlocks = Math.floor(capacityBytes / this.#o.blockSize);
     if (capacityBlocks < 2) {
-      throw mediaError("MEDIA_VOLUME_TOO_SMALL", `Cannot write volume "${next.label}" on drive "${this.#o.drive.name}": ${next.capacityBytes} bytes do not hold a label and one block of ${this.#o.blockSize} bytes`, {
-        label: next.label, capacityBytes: next.capacityBytes,
+      throw mediaError("MEDIA_VOLUME_TOO_SMALL", `Cannot write volume "${next.label}" on drive "${this.#o.drive.name}": ${capacityBytes} bytes do not hold a label and one block of ${this.#o.blockSize} bytes`, {
+        label: next.label, capacityBytes,
       });
     }
-    this.#volumes.push({ label: next.label, mediumId: Uint8Array.from(next.mediumId), capacityBytes: next.capacityBytes, capacityBlocks, nextBlock: 1, writer: null, blocksWritten: 0 });
+    this.#volumes.push({ label: next.label, mediumId: Uint8Array.from(next.mediumId), capacityBytes, capacityBlocks, nextBlock: 1, writer: null, blocksWritten: 0 });
     this.#freeBlocks += capacityBlocks - 1;
   }
 }
