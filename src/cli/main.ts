@@ -12,6 +12,7 @@ import { backupCommand } from "./commands/backup.js";
 import { browseCommands } from "./commands/browse.js";
 import { applyCommand, calendarCommand, startCommand } from "./commands/calendar.js";
 import { daemonCommands } from "./commands/daemons.js";
+import { mediaScanCommands } from "./commands/media-scan.js";
 import { poolCommands } from "./commands/pools.js";
 import { restoreCommand } from "./commands/restore.js";
 import { tokenCommand } from "./commands/token.js";
@@ -52,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
   program.addCommand(restoreCommand(ctx));
   browseCommands(program, ctx);
   poolCommands(program, ctx);
+  mediaScanCommands(program.commands.find((c) => c.name() === "media")!, ctx);
   program.addCommand(calendarCommand(ctx));
   program.addCommand(applyCommand(ctx));
   program.addCommand(startCommand(ctx));
