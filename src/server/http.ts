@@ -83,7 +83,7 @@ function handlers(o: HttpOptions): Record<string, Handler> {
       catalog.addEnrollToken({ kind: body.for, name: body.name ?? null, token, expiresAt });
       return { token, for: body.for, expiresAt: expiresAt.toISOString() };
     },
-    ...listings(o),
+    ...listings(o), ...mediaHandlers(o),
     putTask: (request) => {
       const body = request.body as TaskRequest;
       return taskView(jobs.putTask({ name: body.name, client: body.client, paths: body.paths, excludes: body.excludes ?? [], pool: body.pool ?? "default", compression: body.compression ?? "none", compressionLevel: body.level ?? 3, mirrors: body.mirrors ?? [] }));
@@ -92,7 +92,6 @@ function handlers(o: HttpOptions): Record<string, Handler> {
     getJob: (request) => jobView(found(catalog.getJob(param(request, "id")), "such job")),
     startBackup: (request, reply) => started(jobs.startBackup(request.body as BackupRequest), (request.body as BackupRequest).wait, reply),
     startRestore: (request, reply) => started(jobs.startRestore(request.body as RestoreRequest), (request.body as RestoreRequest).wait, reply),
-    ...mediaHandlers(o),
     ...calendarHandlers(o),
     listSavesets: (request) => catalog.listSavesets({ ...((request.query as { task?: string }).task === undefined ? {} : { task: (request.query as { task: string }).task }) }).map(savesetView),
     getSaveset: (request) => savesetView(found(catalog.getSaveset(param(request, "id")), "such saveset")),

@@ -5,7 +5,7 @@
  * client, the copy, and the file index decoded by the node (media.scan.read, rows as BINARY
  * frames). Scanning twice adds nothing: savesets are known by stream id, copies by placement.
  */
-import type { Catalog, Drive, Level, Medium, NewCopy, Saveset } from "../catalog/index.js";
+import type { Catalog, Drive, IndexWriter, Level, Medium, NewCopy, Saveset } from "../catalog/index.js";
 import { isReelError } from "../errors/index.js";
 import type { MediaScanReadReply, MediaScanReply, ScannedStream, ScannedVolume, WireIndexRow } from "../transfer/index.js";
 import type { Agent } from "./agents.js";
@@ -161,36 +161,62 @@ export class MediaScan {
   /** Has the node decode the stream; its rows become the saveset's file index, its trailer the saveset's status. */
   async #index(saveset: Saveset, stream: ScannedStream): Promise<void> {
     const { catalog, node, drive, job } = this.#o;
-    const writer = catalog.fileIndexWriter(saveset.id);
-    let rows = 0;
-    let badRows = 0;
-    this.#o.routeRows((batch) => {
-      for (const row of batch) {
-        try {
-          writer.add(row);
-          rows++;
-        } catch (error) {
-          if (!isReelError(error, "CATALOG_BAD_PATH") && !isReelError(error, "CATALOG_INVALID")) throw error;
-          badRows++;
-        }
-      }
-    });
+    const rows = new RowSink(catalog.fileIndexWriter(saveset.id));
+    this.#o.routeRows((batch) => rows.take(batch));
     let read: MediaScanReadReply | null = null;
     try {
       read = await node.conn.request<MediaScanReadReply>({ type: "media.scan.read", job, drive: driveSpec(drive), stream: stream.stream, extents: stream.extents });
     } finally {
       this.#o.routeRows(null);
-      writer.finish();
-      const isComplete = read?.trailer?.isIntact === true;
-      catalog.finishSaveset(saveset.id, { status: isComplete ? "complete" : "incomplete", files: read?.trailer?.entryCount ?? read?.entries ?? 0, bytes: read?.trailer?.dataBytes ?? read?.dataBytes ?? 0, errors: badRows });
+      rows.finish();
+      catalog.finishSaveset(saveset.id, outcomeOf(read, rows.refused));
     }
     this.#summary.savesetsAdded++;
-    this.#summary.rows += rows;
+    this.#summary.rows += rows.taken;
     const status = read.trailer === null ? "incomplete: no trailer" : read.trailer.isIntact ? "complete" : `incomplete: ${read.trailer.problems.join("; ")}`;
-    this.#o.log(`saveset ${saveset.id} (${saveset.level} of task "${saveset.task}", stream ${stream.stream}): ${status}, ${rows} files indexed${stream.head?.isEncrypted === true ? " (encrypted: its files are not listed)" : ""}`);
+    const encrypted = stream.head?.isEncrypted === true ? " (encrypted: its files are not listed)" : "";
+    this.#o.log(`saveset ${saveset.id} (${saveset.level} of task "${saveset.task}", stream ${stream.stream}): ${status}, ${rows.taken} files indexed${encrypted}`);
     for (const loss of read.losses) this.#problem(`stream ${stream.stream}: ${loss}`);
-    if (badRows > 0) this.#problem(`stream ${stream.stream}: ${badRows} file-index rows refused by the catalog`);
+    if (rows.refused > 0) this.#problem(`stream ${stream.stream}: ${rows.refused} file-index rows refused by the catalog`);
   }
+}
+
+/** A saveset's file index as rows come: a row the catalog refuses (a bad path) is counted, not fatal. */
+class RowSink {
+  readonly #writer: IndexWriter;
+  taken = 0;
+  refused = 0;
+
+  constructor(writer: IndexWriter) {
+    this.#writer = writer;
+  }
+
+  take(rows: WireIndexRow[]): void {
+    for (const row of rows) {
+      try {
+        this.#writer.add(row);
+        this.taken++;
+      } catch (error) {
+        if (!isReelError(error, "CATALOG_BAD_PATH") && !isReelError(error, "CATALOG_INVALID")) throw error;
+        this.refused++;
+      }
+    }
+  }
+
+  finish(): void {
+    this.#writer.finish();
+  }
+}
+
+/** How a scanned saveset ends: complete only with an intact trailer; counts from the trailer, else from what was read. */
+function outcomeOf(read: MediaScanReadReply | null, refused: number): { status: "complete" | "incomplete"; files: number; bytes: number; errors: number } {
+  const trailer = read?.trailer ?? null;
+  return {
+    status: trailer?.isIntact === true ? "complete" : "incomplete",
+    files: trailer?.entryCount ?? read?.entries ?? 0,
+    bytes: trailer?.dataBytes ?? read?.dataBytes ?? 0,
+    errors: refused,
+  };
 }
 
 /** The drive as a node is told it. */

@@ -5,7 +5,7 @@
  * 0 (a later incremental then reads every file again, which is safe), and the inode is a hash of
  * the path, a hard link taking its target's (so that a restore of the link brings its file).
  */
-import { type Codecs, type Entry, EntryType, type EntryLocation, idFromString, StreamDecoder, type TrailerCheck } from "../format/index.js";
+import { type Codecs, copyOf, type Entry, EntryType, type EntryLocation, idFromString, StreamDecoder, type TrailerCheck } from "../format/index.js";
 import { type Drive, readStreamRecords } from "../media/index.js";
 import { type WireIndexRow } from "./index-rows.js";
 import type { MediaScanReadReply } from "./messages.js";
@@ -40,7 +40,8 @@ export async function indexStream(o: IndexStreamOptions): Promise<MediaScanReadR
         rows.push(entryRow(entry, location, inodeOf));
       },
       data: (item) => (dataBytes += item.data.length),
-      deleted: (path, location) => rows.push({ path, type: 0, size: 0, mode: 0, mtimeNs: 0n, ctimeNs: 0n, inode: 0, chunkOffset: location.chunkOffset, itemOffset: location.itemOffset, deleted: true }),
+      // A copy of our own: the decoder's may be a view of a decompression buffer that is used again.
+      deleted: (path, location) => rows.push({ path: copyOf(path), type: 0, size: 0, mode: 0, mtimeNs: 0n, ctimeNs: 0n, inode: 0, chunkOffset: location.chunkOffset, itemOffset: location.itemOffset, deleted: true }),
       damage: (damage) => void (losses.length < 20 && losses.push(damage.message)),
       trailer: (check) => (trailer = check),
     },
