@@ -114,6 +114,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await daemon;
     });
     if (data.created) log(`initialised ${options.dataDir}: catalog, CA, admin token in ${join(options.dataDir, "admin.token")}`);
+    if (data.isCatalogNew) log(`the catalog of ${options.dataDir} was missing: started a new one; "reel media scan --drive disk0" brings back what the media hold`);
     return {
       url, agentAddress, adminToken: data.adminToken, dataDir: options.dataDir,
       close: async () => {

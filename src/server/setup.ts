@@ -21,6 +21,8 @@ export interface DataDir {
   embeddedClient: Identity;
   adminToken: string;
   created: boolean;
+  /** The catalog file was missing on a later start: a new one was made (media scan brings back the rest). */
+  isCatalogNew: boolean;
 }
 
 export function newToken(): string {
@@ -70,6 +72,7 @@ export async function openDataDir(dir: string, now: () => Date): Promise<DataDir
       embeddedNode: loadIdentity(join(dir, "agents", `node-${EMBEDDED_NODE}`)),
       embeddedClient: loadIdentity(join(dir, "agents", `client-${EMBEDDED_CLIENT}`)),
       adminToken: readFileSync(join(dir, "admin.token"), "utf8").trim(),
+      isCatalogNew: isCatalogLost,
     };
   } catch (error) {
     catalog.close();

@@ -129,4 +129,12 @@ test("media check: a flipped byte is found by block number and marks the medium 
   assert.equal(repaired.status, 0, repaired.stderr);
   const [now] = jsonOf<MediumJson[]>(await server.cli(["media", "--json"]));
   assert.equal(now?.state, medium.state);
+
+  // The API: unknown medium or drive 404, an operator may not run media jobs.
+  assert.equal((await server.api<{ error: { code: string } }>("POST", "/media/check", { label: "NOPE00001" })).body.error.code, "API_NOT_FOUND");
+  assert.equal((await server.api<{ error: { code: string } }>("POST", "/media/scan", { drive: "nope" })).status, 404);
+  const operator = jsonOf<{ token: string }>(await server.cli(["token", "create", "--for", "api", "--role", "operator", "--json"])).token;
+  assert.equal((await server.api("POST", "/media/check", { label: medium.label }, operator)).status, 403);
+  const waited = await server.api<{ kind: string; state: string }>("POST", "/media/check", { label: medium.label, wait: true });
+  assert.deepEqual([waited.status, waited.body.kind, waited.body.state], [200, "media", "done"]);
 });
