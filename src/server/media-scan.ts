@@ -107,6 +107,8 @@ export class MediaScan {
     const missing = stream.segments.find((s) => !this.#media.has(s.label));
     if (missing !== undefined) return this.#problem(`stream ${stream.stream}: volume "${missing.label}" is not in the catalog, its copy there is not recorded`);
     const known = this.#o.catalog.getSaveset(stream.stream);
+    // A saveset still being written gets its copy recorded when it ends, not half of it now.
+    if (known?.status === "running") return;
     if (known !== null) return this.#addCopy(known, stream);
     if (stream.head === null) return this.#problem(`stream ${stream.stream}: its HEAD record is lost or not on these volumes; it cannot be named`);
     const facts = factsOf(stream.head.descriptor);
