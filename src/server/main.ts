@@ -113,8 +113,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await theCalendar.daemon.stop();
       await daemon;
     });
-    if (data.created) log(`initialised ${options.dataDir}: catalog, CA, admin token in ${join(options.dataDir, "admin.token")}`);
-    if (data.isCatalogNew) log(`the catalog of ${options.dataDir} was missing: started a new one; "reel media scan --drive disk0" brings back what the media hold`);
+    const note = dataDirNote(data, options.dataDir);
+    if (note !== null) log(note);
     return {
       url, agentAddress, adminToken: data.adminToken, dataDir: options.dataDir,
       close: async () => {
@@ -129,6 +129,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     catalog.close();
     throw error;
   }
+}
+
+/** What this start made of the data directory, for the log: all of it, or a new catalog. */
+function dataDirNote(data: { created: boolean; isCatalogNew: boolean }, dir: string): string | null {
+  if (data.created) return `initialised ${dir}: catalog, CA, admin token in ${join(dir, "admin.token")}`;
+  if (data.isCatalogNew) return `the catalog of ${dir} was missing: started a new one; "reel media scan --drive disk0" brings back what the media hold`;
+  return null;
 }
 
 export interface AgentOptions {
