@@ -50,6 +50,8 @@ export const schemas = {
   StartRequest: object({ event: { type: "string", minLength: 1, maxLength: 128 } }),
   Started: object({ event: str, job: int }),
   DriveRequest: object({ name, node: name, kind: { type: "string", enum: ["dir", "vtl", "tape"] }, path: { type: "string", minLength: 1 }, channels: { type: "integer", minimum: 1, maximum: 256 }, driveGroup: name, options: { type: "object" } }, ["name", "node", "kind", "path"]),
+  MediaCheckRequest: object({ label: name, wait: { type: "boolean" } }, ["label"]),
+  MediaScanRequest: object({ drive: name, labels: { type: "array", items: name, minItems: 1, maxItems: 10000 }, wait: { type: "boolean" } }, ["drive"]),
   TaskRequest: object({ name, client: name, paths: { ...paths, minItems: 1 }, excludes: paths, pool: name, mirrors: { type: "array", items: name, maxItems: 8 }, compression: { type: "string", enum: ["none", "zstd"] }, level: { type: "integer", minimum: 1, maximum: 19 } }, ["name", "client", "paths"]),
 } as const satisfies Record<string, Schema>;
 

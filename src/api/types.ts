@@ -86,3 +86,5 @@ export interface DriveRequest { name: string; node: string; kind: "dir" | "vtl" 
 export interface TaskRequest { name: string; client: string; paths: string[]; excludes?: string[]; pool?: string; mirrors?: string[]; compression?: "none" | "zstd"; level?: number }
 export interface OccurrenceView { time: string; backupDay: string; event: string; type: string; priority: number; status: string; by?: string; job?: number }
 export interface PoolRequest { name: string; retentionDays?: number; driveGroup?: string; mediumSize?: number }
+export interface MediaCheckRequest { label: string; wait?: boolean }
+export interface MediaScanRequest { drive: string; labels?: string[]; wait?: boolean }

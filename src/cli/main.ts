@@ -12,6 +12,7 @@ import { backupCommand } from "./commands/backup.js";
 import { browseCommands } from "./commands/browse.js";
 import { applyCommand, calendarCommand, startCommand } from "./commands/calendar.js";
 import { daemonCommands } from "./commands/daemons.js";
+import { mediaScanCommands } from "./commands/media-scan.js";
 import { poolCommands } from "./commands/pools.js";
 import { restoreCommand } from "./commands/restore.js";
 import { taskCommands } from "./commands/tasks.js";
@@ -54,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
   browseCommands(program, ctx);
   poolCommands(program, ctx);
   taskCommands(program, ctx);
+  mediaScanCommands(program.commands.find((c) => c.name() === "media")!, ctx);
   program.addCommand(calendarCommand(ctx));
   program.addCommand(applyCommand(ctx));
   program.addCommand(startCommand(ctx));

@@ -81,7 +81,7 @@ test("VtlDrive spans a stream over small tapes through a MediaAgent (pool medium
     const result = await readStreamRecords({
       drive, streamId: s.id, extents: placement.extents, codecs,
       onRecord: (record) => void records.push(Uint8Array.from(record)),
-      onLoss: (loss) => losses.push(loss.reason),
+      onLoss: (loss) => void losses.push(loss.reason),
     });
     assert.deepEqual(losses, []);
     assert.equal(result.isComplete, true);

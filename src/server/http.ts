@@ -4,7 +4,7 @@
  * server-sent events for live job progress.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { API_ERROR_STATUS, API_ROOT, type ApiErrorCode, apiError, type BackupRequest, type DriveRequest, type EnrollRequest, openApiDocument, type PoolRequest, type RestoreRequest, roleAllows, type Route, routes, schemas, type TaskRequest, type TokenRequest } from "../api/index.js";
+import { API_ERROR_STATUS, API_ROOT, type ApiErrorCode, apiError, type BackupRequest, type DriveRequest, type EnrollRequest, type MediaCheckRequest, type MediaScanRequest, openApiDocument, type PoolRequest, type RestoreRequest, roleAllows, type Route, routes, schemas, type TaskRequest, type TokenRequest } from "../api/index.js";
 import type { Catalog } from "../catalog/index.js";
 import { isReelError } from "../errors/index.js";
 import { type Authority, signRequest } from "../transfer/index.js";
@@ -12,6 +12,7 @@ import type { AgentHub } from "./agents.js";
 import type { ServerCalendar } from "./calendar.js";
 import type { EventBus } from "./events.js";
 import type { Jobs } from "./jobs.js";
+import type { MediaJobs } from "./media-jobs.js";
 import { newToken } from "./setup.js";
 import { fileViews, iso, jobView, savesetView } from "./views.js";
 
@@ -19,6 +20,7 @@ export interface HttpOptions {
   catalog: Catalog;
   hub: AgentHub;
   jobs: Jobs;
+  media: MediaJobs;
   bus: EventBus;
   calendar: ServerCalendar;
   ca: Authority;
@@ -81,7 +83,7 @@ function handlers(o: HttpOptions): Record<string, Handler> {
       catalog.addEnrollToken({ kind: body.for, name: body.name ?? null, token, expiresAt });
       return { token, for: body.for, expiresAt: expiresAt.toISOString() };
     },
-    ...listings(o),
+    ...listings(o), ...mediaHandlers(o),
     putTask: (request) => {
       const body = request.body as TaskRequest;
       return taskView(jobs.putTask({ name: body.name, client: body.client, paths: body.paths, excludes: body.excludes ?? [], pool: body.pool ?? "default", compression: body.compression ?? "none", compressionLevel: body.level ?? 3, mirrors: body.mirrors ?? [] }));
@@ -112,6 +114,21 @@ function handlers(o: HttpOptions): Record<string, Handler> {
       const unsubscribe = o.bus.subscribe((event) => reply.raw.write(`data: ${JSON.stringify(event)}\n\n`));
       request.raw.on("close", unsubscribe);
     },
+  };
+}
+
+/** Media jobs: check a medium, scan a drive. */
+function mediaHandlers(o: HttpOptions): Record<string, Handler> {
+  const started = async (job: { id: number }, wait: boolean | undefined, reply: FastifyReply): Promise<object> => {
+    if (wait === true) {
+      await o.media.wait(job.id);
+      void reply.code(200);
+    }
+    return jobView(o.catalog.getJob(job.id)!);
+  };
+  return {
+    checkMedium: (request, reply) => started(o.media.startCheck(request.body as MediaCheckRequest), (request.body as MediaCheckRequest).wait, reply),
+    scanMedia: (request, reply) => started(o.media.startScan(request.body as MediaScanRequest), (request.body as MediaScanRequest).wait, reply),
   };
 }
 

@@ -116,3 +116,63 @@ export interface StreamRead {
 }
 /** Node → client after the last RECORD of a read. */
 export interface StreamEof { type: "stream.eof"; stream: string; losses: string[]; repaired?: string[]; complete?: boolean }
+
+/** Server → node: read every block of a volume and check its checksum (`reel media check`). */
+export interface MediaCheck { type: "media.check"; drive: DriveSpec; label: string }
+export interface MediaCheckReply {
+  label: string;
+  /** Blocks on the volume, the label included. */
+  blocks: number;
+  damaged: number;
+  /** The first damaged block numbers (at most 100; `damaged` counts them all). */
+  damagedBlocks: number[];
+  /** The label block is intact and names this label. */
+  isLabelOk: boolean;
+  /** Streams with blocks on the volume (ids as 32 hex digits) and how many intact blocks each has. */
+  streams: { stream: string; blocks: number }[];
+}
+
+/** Server → node: list what a drive's volumes hold, from the media alone (`reel media scan`). */
+export interface MediaScan { type: "media.scan"; drive: DriveSpec; labels?: string[] }
+export interface ScannedVolume {
+  label: string;
+  /** From the label block: the medium id (32 hex digits), pool and time of labelling. */
+  mediumId: string;
+  pool: string | null;
+  createdAt: string;
+  blockSize: number;
+  blocks: number;
+  damaged: number;
+}
+/** One copy of a stream on the drive's volumes: its HEAD (null when lost) and where its blocks lie. */
+export interface ScannedStream {
+  stream: string;
+  pool: string | null;
+  head: { createdAt: string; descriptor: Record<string, unknown>; compression: "none" | "zstd"; isEncrypted: boolean } | null;
+  /** A block with the end-of-stream flag was seen: the writer wrote the trailer. */
+  hasEnd: boolean;
+  bytes: number;
+  segments: { label: string; firstBlock: number; lastBlock: number; streamOffset: number }[];
+  extents: WireExtent[];
+}
+export interface MediaScanReply {
+  volumes: ScannedVolume[];
+  streams: ScannedStream[];
+  /** Volumes that could not be read, or whose label block is damaged. */
+  unreadable: { label: string; reason: string }[];
+}
+
+/**
+ * Server → node: decode one stream from these extents and send its file-index rows (BINARY
+ * frames tagged with `job`) before the reply.
+ */
+export interface MediaScanRead { type: "media.scan.read"; job: number; drive: DriveSpec; stream: string; extents: WireExtent[] }
+export interface MediaScanReadReply {
+  /** The TRAILER as read, or null when the stream has none (incomplete). */
+  trailer: { entryCount: number; dataBytes: number; isIntact: boolean; problems: string[] } | null;
+  entries: number;
+  dataBytes: number;
+  rows: number;
+  /** Damage met on the way, for people. */
+  losses: string[];
+}

@@ -1,11 +1,16 @@
 /**
- * Media requests from the server to a node, beyond streams: label, check, scan and erase
- * volumes of its drives (docs/protocol.md §Media). Returns undefined for a request it does not
- * know (the node then refuses it).
+ * Media requests from the server to a node, beyond streams: check and scan the volumes of its
+ * drives (docs/protocol.md §Media). Returns undefined for a request it does not know (the node
+ * then refuses it).
  */
 import type { Codecs } from "../format/index.js";
 import type { Drive, DriveSpec } from "../media/index.js";
 import type { Connection } from "./connection.js";
+import { encodeIndexRows } from "./index-rows.js";
+import type { MediaCheck, MediaScan, MediaScanRead } from "./messages.js";
+import { indexStream } from "./stream-index.js";
+import { checkVolume } from "./volume-check.js";
+import { scanDrive } from "./volume-scan.js";
 
 export interface NodeMediaContext {
   /** The node's name (for messages). */
@@ -18,7 +23,24 @@ export interface NodeMediaContext {
   log: (line: string) => void;
 }
 
-// eslint-disable-next-line @typescript-eslint/require-await -- filled in by the media requests
-export async function handleMediaRequest(_ctx: NodeMediaContext, _message: Record<string, unknown>): Promise<object | undefined> {
-  return undefined;
+export async function handleMediaRequest(ctx: NodeMediaContext, message: Record<string, unknown>): Promise<object | undefined> {
+  switch (message["type"]) {
+    case "media.check": {
+      const request = message as unknown as MediaCheck;
+      return checkVolume(ctx.driveOf(request.drive), request.label, ctx.codecs);
+    }
+    case "media.scan": {
+      const request = message as unknown as MediaScan;
+      return scanDrive(ctx.driveOf(request.drive), request.labels, ctx.codecs);
+    }
+    case "media.scan.read": {
+      const request = message as unknown as MediaScanRead;
+      return indexStream({
+        drive: ctx.driveOf(request.drive), stream: request.stream, extents: request.extents, codecs: ctx.codecs,
+        send: (rows) => ctx.server.sendBinary(encodeIndexRows(request.job, rows)),
+      });
+    }
+    default:
+      return undefined;
+  }
 }
