@@ -32,6 +32,7 @@ export const routes: readonly Route[] = [
   { method: "GET", path: "/drives", operationId: "listDrives", summary: "Drives", role: "viewer", response: ["Drive"] },
   { method: "POST", path: "/drives", operationId: "putDrive", summary: "Create or change a drive of a node (kind dir, vtl or tape; a drive group; kind options)", role: "admin", body: "DriveRequest", response: "Drive", status: 201 },
   { method: "GET", path: "/media", operationId: "listMedia", summary: "Media (volumes)", role: "viewer", response: ["Medium"] },
+  { method: "POST", path: "/media/label", operationId: "labelMedia", summary: "Add empty media to a pool on a drive (pool, drive, count), or re-initialise a medium that holds no live saveset (label, force)", role: "admin", body: "MediaLabelRequest", response: ["Medium"], status: 201 },
   { method: "GET", path: "/tasks", operationId: "listTasks", summary: "Backup tasks", role: "viewer", response: ["Task"] },
   { method: "POST", path: "/tasks", operationId: "putTask", summary: "Create or change a backup task", role: "operator", body: "TaskRequest", response: "Task", status: 201 },
   { method: "GET", path: "/jobs", operationId: "listJobs", summary: "Jobs, newest first", role: "viewer", query: { limit: { type: "string", pattern: "^[1-9][0-9]{0,3}$" } }, response: ["Job"] },

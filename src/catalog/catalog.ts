@@ -182,8 +182,8 @@ export class Catalog {
   listMedia(filter?: { pool?: string; state?: MediumState; drive?: string }): Medium[] {
     return this.#guard("list media", () => this.#media.listMedia(filter));
   }
-  reuseMedium(id: number, mediumId: string): Medium {
-    return this.#guard(`reuse medium ${id}`, () => this.#media.reuseMedium(id, mediumId));
+  reuseMedium(id: number, label: { mediumId: string; blockSize: number; capacity: number }): Medium {
+    return this.#guard(`reuse medium ${id}`, () => this.#media.reuseMedium(id, label));
   }
   recycleMedium(id: number): Medium {
     return this.#guard(`recycle medium ${id}`, () => this.#media.recycleMedium(id));

@@ -40,14 +40,14 @@ test("reuseMedium() hands out an empty medium once, under its label with a new m
   withCatalog((catalog) => {
     setUp(catalog);
     const id = written(catalog, "DAILY00001", "01");
-    assert.throws(() => catalog.reuseMedium(id, "02".repeat(16)), is("CATALOG_CONFLICT"), "a full medium is not handed out");
+    assert.throws(() => catalog.reuseMedium(id, { mediumId: "02".repeat(16), blockSize: 8192, capacity: 1 << 21 }), is("CATALOG_CONFLICT"), "a full medium is not handed out");
     catalog.recycleMedium(id);
-    const reused = catalog.reuseMedium(id, "03".repeat(16));
-    assert.deepEqual([reused.label, reused.mediumId, reused.state, reused.blocks], ["DAILY00001", "03".repeat(16), "appendable", 0]);
-    assert.throws(() => catalog.reuseMedium(id, "04".repeat(16)), is("CATALOG_CONFLICT"), "not handed out twice");
+    const reused = catalog.reuseMedium(id, { mediumId: "03".repeat(16), blockSize: 8192, capacity: 1 << 21 });
+    assert.deepEqual([reused.label, reused.mediumId, reused.state, reused.blocks, reused.blockSize, reused.capacity], ["DAILY00001", "03".repeat(16), "appendable", 0, 8192, 1 << 21]);
+    assert.throws(() => catalog.reuseMedium(id, { mediumId: "04".repeat(16), blockSize: 8192, capacity: 1 << 21 }), is("CATALOG_CONFLICT"), "not handed out twice");
     const other = catalog.addMedium({ label: "DAILY00002", pool: "daily", mediumId: "05".repeat(16), drive: "disk-1", blockSize: 4096, capacity: 1 << 20 });
-    assert.throws(() => catalog.reuseMedium(other.id, "03".repeat(16)), is("CATALOG_CONFLICT"), "medium ids stay unique");
-    assert.throws(() => catalog.reuseMedium(other.id, "xyz"), is("CATALOG_INVALID"));
+    assert.throws(() => catalog.reuseMedium(other.id, { mediumId: "03".repeat(16), blockSize: 8192, capacity: 1 << 21 }), is("CATALOG_CONFLICT"), "medium ids stay unique");
+    assert.throws(() => catalog.reuseMedium(other.id, { mediumId: "xyz", blockSize: 8192, capacity: 1 << 21 }), is("CATALOG_INVALID"));
     assert.equal(catalog.getMedium(other.id)?.state, "empty");
   });
 });

@@ -148,18 +148,23 @@ export class MediaStore {
   /**
    * Hands out an `empty` medium again: it gets a new medium id (its label block is written anew,
    * labels are never rewritten in place) and becomes `appendable` with no blocks and no end of
-   * life, so that it is not handed out twice. Throws CATALOG_NOT_FOUND for an unknown id,
-   * CATALOG_CONFLICT when the medium is not empty or the medium id is taken.
+   * life, so that it is not handed out twice; block size and capacity are those of its new
+   * label block. Throws CATALOG_NOT_FOUND for an unknown id, CATALOG_CONFLICT when the medium is
+   * not empty or the medium id is taken.
    */
-  reuseMedium(id: number, mediumId: string): Medium {
-    const newId = checkHex32("medium id", mediumId);
+  reuseMedium(id: number, label: { mediumId: string; blockSize: number; capacity: number }): Medium {
+    const newId = checkHex32("medium id", label.mediumId);
+    checkPositive("block size", label.blockSize);
+    checkCount("capacity", label.capacity);
     return this.#sql.transaction(() => {
       const medium = this.getMedium(id);
       if (medium === null) throw catalogError("CATALOG_NOT_FOUND", `Cannot reuse medium ${id}: no such medium`, { mediumId: id });
       if (medium.state !== "empty") throw catalogError("CATALOG_CONFLICT", `Cannot reuse medium "${medium.label}": it is ${medium.state}, not empty`, { label: medium.label, state: medium.state });
       const clash = this.#sql.pluck<string>("SELECT label FROM media WHERE medium_id = ?").get(newId);
       if (clash !== undefined) throw catalogError("CATALOG_CONFLICT", `Cannot reuse medium "${medium.label}": medium "${clash}" already has medium id ${newId}`, { label: medium.label, mediumId: newId });
-      this.#sql.get("UPDATE media SET medium_id = ?, state = 'appendable', blocks = 0, bytes_written = 0, end_of_life = NULL WHERE id = ?").run(newId, id);
+      this.#sql
+        .get("UPDATE media SET medium_id = ?, block_size = ?, capacity = ?, state = 'appendable', blocks = 0, bytes_written = 0, end_of_life = NULL WHERE id = ?")
+        .run(newId, label.blockSize, label.capacity, id);
       return this.getMedium(id)!;
     });
   }

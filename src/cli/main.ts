@@ -12,6 +12,8 @@ import { backupCommand } from "./commands/backup.js";
 import { browseCommands } from "./commands/browse.js";
 import { applyCommand, calendarCommand, startCommand } from "./commands/calendar.js";
 import { daemonCommands } from "./commands/daemons.js";
+import { driveCommand } from "./commands/drive.js";
+import { mediaCommand } from "./commands/media.js";
 import { poolCommands } from "./commands/pools.js";
 import { restoreCommand } from "./commands/restore.js";
 import { tokenCommand } from "./commands/token.js";
@@ -52,6 +54,8 @@ async function main(argv: string[]): Promise<number> {
   program.addCommand(restoreCommand(ctx));
   browseCommands(program, ctx);
   poolCommands(program, ctx);
+  program.addCommand(driveCommand(ctx));
+  program.addCommand(mediaCommand(ctx));
   program.addCommand(calendarCommand(ctx));
   program.addCommand(applyCommand(ctx));
   program.addCommand(startCommand(ctx));

@@ -6,6 +6,7 @@
 import type { Codecs } from "../format/index.js";
 import type { Drive, DriveSpec } from "../media/index.js";
 import type { Connection } from "./connection.js";
+import { eraseVolume } from "./node-media-erase.js";
 
 export interface NodeMediaContext {
   /** The node's name (for messages). */
@@ -18,7 +19,7 @@ export interface NodeMediaContext {
   log: (line: string) => void;
 }
 
-// eslint-disable-next-line @typescript-eslint/require-await -- filled in by the media requests
-export async function handleMediaRequest(_ctx: NodeMediaContext, _message: Record<string, unknown>): Promise<object | undefined> {
+export async function handleMediaRequest(ctx: NodeMediaContext, message: Record<string, unknown>): Promise<object | undefined> {
+  if (message["type"] === "media.erase") return eraseVolume(ctx, message);
   return undefined;
 }
