@@ -136,8 +136,7 @@ test("reel media label adds empty media that the next backup writes on, and refu
   const unforced = await cli(server, ["media", "label", labels[0]!]);
   assert.equal(unforced.status, 2);
   assert.match(unforced.stderr, /add --force \[CLI_BAD_ARGUMENT\]/);
-  const wrongGroup = await api<unknown>(server, "POST", "/drives", { name: "other", node: "local", kind: "dir", path: join(dir, "other"), driveGroup: "elsewhere" });
-  assert.ok(wrongGroup !== null);
+  await api(server, "POST", "/drives", { name: "other", node: "local", kind: "dir", path: join(dir, "other"), driveGroup: "elsewhere" });
   const outside = await cli(server, ["media", "label", "--pool", "default", "--drive", "other"]);
   assert.match(outside.stderr, /the drive is in group "elsewhere", the pool writes to group "default" \[API_BAD_REQUEST\]/);
 });
