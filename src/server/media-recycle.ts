@@ -8,7 +8,6 @@ import { randomBytes } from "node:crypto";
 import { apiError } from "../api/index.js";
 import type { Catalog, Drive, Medium } from "../catalog/index.js";
 import { isReelError } from "../errors/index.js";
-import type { AgentHub } from "./agents.js";
 import { serverError } from "./errors.js";
 import { MEDIA_BLOCK_SIZE } from "./jobs.js";
 
@@ -18,9 +17,14 @@ type Outcome = "recycled" | "offline" | "busy" | "failed";
 /** The states a medium may be recycled from: written ones, and expired ones a node could not erase yet. */
 const RECYCLABLE = new Set(["full", "appendable", "expired"]);
 
+/** What the recycler needs of the agent hub: a connected node to send `media.erase` to. */
+export interface MediaNodes {
+  node(name: string): { conn: { request<T>(message: { type: string; [field: string]: unknown }): Promise<T> } } | null;
+}
+
 export interface MediaRecyclerOptions {
   catalog: Catalog;
-  hub: AgentHub;
+  hub: MediaNodes;
   log: (line: string) => void;
 }
 
