@@ -34,6 +34,7 @@ export const routes: readonly Route[] = [
   { method: "GET", path: "/media", operationId: "listMedia", summary: "Media (volumes)", role: "viewer", response: ["Medium"] },
   { method: "POST", path: "/media/check", operationId: "checkMedium", summary: "Check a medium: its node reads every block and verifies every checksum; damage marks it error", role: "admin", body: "MediaCheckRequest", response: "Job", status: 202 },
   { method: "POST", path: "/media/scan", operationId: "scanMedia", summary: "Rebuild the catalog from a drive's volumes (all, or the labels given): media, savesets, copies, file index", role: "admin", body: "MediaScanRequest", response: "Job", status: 202 },
+  { method: "POST", path: "/media/label", operationId: "labelMedia", summary: "Add empty media to a pool on a drive (pool, drive, count), or re-initialise a medium that holds no live saveset (label, force)", role: "admin", body: "MediaLabelRequest", response: ["Medium"], status: 201 },
   { method: "GET", path: "/tasks", operationId: "listTasks", summary: "Backup tasks", role: "viewer", response: ["Task"] },
   { method: "POST", path: "/tasks", operationId: "putTask", summary: "Create or change a backup task", role: "operator", body: "TaskRequest", response: "Task", status: 201 },
   { method: "GET", path: "/jobs", operationId: "listJobs", summary: "Jobs, newest first", role: "viewer", query: { limit: { type: "string", pattern: "^[1-9][0-9]{0,3}$" } }, response: ["Job"] },

@@ -44,6 +44,7 @@ export const schemas = {
   TokenCreated: object({ token: str, for: str, expiresAt: nullable(time) }),
   EnrollRequest: object({ token: { type: "string", minLength: 1, maxLength: 256 }, kind: { type: "string", enum: ["node", "client"] }, name, csr: { type: "string", minLength: 1, maxLength: 16384 }, dataAddress: { type: "string", maxLength: 256 } }, ["token", "kind", "name", "csr"]),
   EnrollResponse: object({ certPem: str, caPem: str, agentAddress: str }),
+  MediaLabelRequest: object({ pool: name, drive: name, count: { type: "integer", minimum: 1, maximum: 100 }, label: name, force: { type: "boolean" } }, []),
   PoolRequest: object({ name, retentionDays: { type: "integer", minimum: 0, maximum: 36500 }, driveGroup: name, mediumSize: { type: "integer", minimum: 1048576 } }, ["name"]),
   CalendarConfig: { type: "object", properties: { timezone: str, schedules: { type: "array", maxItems: 10000, items: { type: "object" } }, events: { type: "array", maxItems: 10000, items: { type: "object" } } }, required: ["schedules", "events"], additionalProperties: false },
   Occurrence: object({ time: str, backupDay: str, event: str, type: str, priority: int, status: str, by: str, job: int }, ["time", "backupDay", "event", "type", "priority", "status"]),

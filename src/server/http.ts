@@ -4,8 +4,8 @@
  * server-sent events for live job progress.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { API_ERROR_STATUS, API_ROOT, type ApiErrorCode, apiError, type BackupRequest, type DriveRequest, type EnrollRequest, type MediaCheckRequest, type MediaScanRequest, openApiDocument, type PoolRequest, type RestoreRequest, roleAllows, type Route, routes, schemas, type TaskRequest, type TokenRequest } from "../api/index.js";
-import type { Catalog } from "../catalog/index.js";
+import { API_ERROR_STATUS, API_ROOT, type ApiErrorCode, apiError, type BackupRequest, type DriveRequest, type EnrollRequest, type MediaCheckRequest, type MediaLabelRequest, type MediaScanRequest, openApiDocument, type PoolRequest, type RestoreRequest, roleAllows, type Route, routes, schemas, type TaskRequest, type TokenRequest } from "../api/index.js";
+import type { Catalog, Medium } from "../catalog/index.js";
 import { isReelError } from "../errors/index.js";
 import { type Authority, signRequest } from "../transfer/index.js";
 import type { AgentHub } from "./agents.js";
@@ -13,6 +13,7 @@ import type { ServerCalendar } from "./calendar.js";
 import type { EventBus } from "./events.js";
 import type { Jobs } from "./jobs.js";
 import type { MediaJobs } from "./media-jobs.js";
+import type { MediaRecycler } from "./media-recycle.js";
 import { newToken } from "./setup.js";
 import { fileViews, iso, jobView, savesetView } from "./views.js";
 
@@ -21,6 +22,7 @@ export interface HttpOptions {
   hub: AgentHub;
   jobs: Jobs;
   media: MediaJobs;
+  recycler: MediaRecycler;
   bus: EventBus;
   calendar: ServerCalendar;
   ca: Authority;
@@ -174,9 +176,25 @@ function listings(o: HttpOptions): Record<string, Handler> {
       const old = catalog.getDrive(body.name);
       return driveView(catalog.putDrive({ name: body.name, node: body.node, kind: body.kind, path: body.path, channels: body.channels ?? old?.channels ?? 4, driveGroup: body.driveGroup ?? old?.driveGroup ?? "default", options: body.options ?? old?.options ?? {} }));
     },
-    listMedia: () => catalog.listMedia().map((m) => ({ id: m.id, label: m.label, pool: m.pool, drive: m.drive, state: m.state, bytesWritten: m.bytesWritten, blocks: m.blocks, endOfLife: iso(m.endOfLife), createdAt: m.createdAt.toISOString() })),
+    listMedia: () => catalog.listMedia().map(mediumView),
+    labelMedia: async (request) => (await labelMedia(o.recycler, request.body as MediaLabelRequest)).map(mediumView),
     listTasks: () => catalog.listTasks().map(taskView),
   };
+}
+
+function mediumView(m: Medium): object {
+  return { id: m.id, label: m.label, pool: m.pool, drive: m.drive, state: m.state, bytesWritten: m.bytesWritten, blocks: m.blocks, endOfLife: iso(m.endOfLife), createdAt: m.createdAt.toISOString() };
+}
+
+/** `POST /media/label`: either new empty media of a pool on a drive, or one medium re-initialised (with force). */
+async function labelMedia(media: MediaRecycler, body: MediaLabelRequest): Promise<Medium[]> {
+  if (body.label !== undefined) {
+    if (body.pool !== undefined || body.drive !== undefined || body.count !== undefined) throw apiError("API_BAD_REQUEST", "body: give either label (and force) or pool, drive and count");
+    if (body.force !== true) throw apiError("API_CONFLICT", `Medium "${body.label}" would be erased: give force: true (reel media label ${body.label} --force) to re-initialise it`, { label: body.label });
+    return [await media.relabel(body.label)];
+  }
+  if (body.pool === undefined || body.drive === undefined) throw apiError("API_BAD_REQUEST", "body must have pool and drive (or label)");
+  return media.labelNew({ pool: body.pool, drive: body.drive, count: body.count ?? 1 });
 }
 
 function driveView(d: { name: string; node: string; kind: string; path: string; channels: number; driveGroup: string; options: Record<string, unknown> }): object {

@@ -16,6 +16,7 @@ import { EventBus } from "./events.js";
 import { buildHttp } from "./http.js";
 import { Jobs } from "./jobs.js";
 import { MediaJobs } from "./media-jobs.js";
+import { MediaRecycler } from "./media-recycle.js";
 import { EMBEDDED_CLIENT, EMBEDDED_NODE, openDataDir } from "./setup.js";
 
 export const VERSION = "0.1.0";
@@ -93,9 +94,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await hub.listen(agentAt.host, agentAt.port, data.server);
     stoppers.push(() => hub.close());
     const agentAddress = formatAddress({ host: agentAt.host === "0.0.0.0" ? "127.0.0.1" : agentAt.host, port: hub.port });
-    const theCalendar = new ServerCalendar({ catalog, jobs, bus, clock: calendarClock, defaultTimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, log });
+    const recycler = new MediaRecycler({ catalog, hub, log });
+    const theCalendar = new ServerCalendar({ catalog, jobs, media: recycler, checks: media, bus, clock: calendarClock, defaultTimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, log });
     calendar = theCalendar;
-    const app = buildHttp({ catalog, hub, jobs, media, bus, calendar: theCalendar, ca: data.ca, now, agentAddress: () => agentAddress, version: VERSION });
+    const app = buildHttp({ catalog, hub, jobs, media, recycler, bus, calendar: theCalendar, ca: data.ca, now, agentAddress: () => agentAddress, version: VERSION });
     await app.listen({ host: api.host, port: api.port });
     stoppers.push(() => app.close());
     const port = (app.server.address() as { port: number }).port;

@@ -1,6 +1,6 @@
 /**
- * Media requests from the server to a node, beyond streams: check and scan the volumes of its
- * drives (docs/protocol.md §Media). Returns undefined for a request it does not know (the node
+ * Media requests from the server to a node, beyond streams: check, scan and erase the volumes
+ * of its drives (docs/protocol.md §Media). Returns undefined for a request it does not know (the node
  * then refuses it).
  */
 import type { Codecs } from "../format/index.js";
@@ -10,6 +10,7 @@ import { encodeIndexRows } from "./index-rows.js";
 import type { MediaCheck, MediaScan, MediaScanRead } from "./messages.js";
 import { indexStream } from "./stream-index.js";
 import { checkVolume } from "./volume-check.js";
+import { eraseVolume } from "./node-media-erase.js";
 import { scanDrive } from "./volume-scan.js";
 
 export interface NodeMediaContext {
@@ -40,6 +41,8 @@ export async function handleMediaRequest(ctx: NodeMediaContext, message: Record<
         send: (rows) => ctx.server.sendBinary(encodeIndexRows(request.job, rows)),
       });
     }
+    case "media.erase":
+      return eraseVolume(ctx, message);
     default:
       return undefined;
   }
