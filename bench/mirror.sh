@@ -28,23 +28,23 @@ reel pool set mirror1 --drive-group mirror1 >/dev/null
 reel pool set mirror2 --drive-group mirror2 >/dev/null
 reel task set plain "$WORK/src" --client localhost >/dev/null
 reel task set mirrored "$WORK/src" --client localhost --mirror mirror1 --mirror mirror2 >/dev/null
-ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
+ticks() { awk '{print $14, $15}' "/proc/$PID/stat"; }   # user and system clock ticks, all threads
 HZ=$(getconf CLK_TCK)
-run() {  # run TASK -> "cpu_seconds wall_seconds"
+run() {  # run TASK -> "user_seconds system_seconds wall_seconds"
   sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || :
-  local c0 t0 c1 t1; c0=$(ticks); t0=$(date +%s.%N)
+  local u0 s0 t0 u1 s1 t1; read -r u0 s0 <<<"$(ticks)"; t0=$(date +%s.%N)
   reel backup --task "$1" --json > "$WORK/last.json"
-  c1=$(ticks); t1=$(date +%s.%N)
+  read -r u1 s1 <<<"$(ticks)"; t1=$(date +%s.%N)
   grep -q '"state":"done"' "$WORK/last.json" || { echo "backup of $1 failed: $(cat "$WORK/last.json")" >&2; exit 1; }
-  echo "$(echo "($c1 - $c0) / $HZ" | bc -l) $(echo "$t1 - $t0" | bc -l)"
+  echo "$(echo "($u1 - $u0) / $HZ" | bc -l) $(echo "($s1 - $s0) / $HZ" | bc -l) $(echo "$t1 - $t0" | bc -l)"
 }
 echo "corpus: $SIZE MiB in 8 files of random bytes; mirror dirs: ${DIRS[*]}; $(nproc) cores; node $(node --version)"
-printf '%-4s %-9s %8s %8s %9s\n' rep task cpu_s wall_s MiB/s
+printf '%-4s %-9s %7s %7s %8s %9s\n' rep task user_s sys_s wall_s MiB/s
 for r in $(seq "$REPS"); do
   for task in plain mirrored; do
-    read -r cpu wall <<<"$(run $task)"
-    printf '%-4s %-9s %8.2f %8.2f %9.1f\n' "$r" "$task" "$cpu" "$wall" "$(echo "$SIZE / $wall" | bc -l)"
-    echo "$task $cpu $wall" >> "$WORK/results"
+    read -r user sys wall <<<"$(run $task)"
+    printf '%-4s %-9s %7.2f %7.2f %8.2f %9.1f\n' "$r" "$task" "$user" "$sys" "$wall" "$(echo "$SIZE / $wall" | bc -l)"
+    echo "$task $(echo "$user + $sys" | bc -l) $wall" >> "$WORK/results"
   done
 done
 awk -v size="$SIZE" '{cpu[$1]+=$2; wall[$1]+=$3; n[$1]++}

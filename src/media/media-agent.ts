@@ -79,17 +79,19 @@ export class MediaAgent {
 
   /**
    * Starts a stream; throws MEDIA_STREAM_EXISTS while a stream of that id is open on this agent.
+   * `checksumChecked`: the records' checksums were checked by another writer in this process
+   * (the first stage of a chain on this node), so this one does not check them again.
    * Once it ended, the id may come again: another copy of the saveset (compaction, refreshing),
    * told apart by the stream offsets restarting at 0 and recorded by the catalog as its own copy.
    */
-  openStream(streamId: Uint8Array): StreamWriter {
+  openStream(streamId: Uint8Array, o: { checksumChecked?: boolean } = {}): StreamWriter {
     this.#checkOpen();
     if (streamId.length !== 16) throw new BugError(`a stream id of ${streamId.length} bytes, not 16`);
     const key = idToString(streamId);
     if (this.#streams.has(key)) {
       throw mediaError("MEDIA_STREAM_EXISTS", `Cannot open stream ${key} on drive "${this.#o.drive.name}": it is being written already`, { streamId: key });
     }
-    const stream = new AgentStream(Uint8Array.from(streamId), this.#host);
+    const stream = new AgentStream(Uint8Array.from(streamId), this.#host, o.checksumChecked === true);
     this.#streams.set(key, stream);
     return stream;
   }

@@ -217,8 +217,8 @@ export class Jobs {
         const next = stages[i + 1];
         const sender = i === 0 ? { client: task.client } : { client: stages[i - 1]!.node.name, sender: "node" };
         await stage.node.conn.request({
-          type: "stream.expect", stream, ...sender, drive: driveSpec(stage.drive), pool: stage.pool.name, blockSize: MEDIA_BLOCK_SIZE,
-          ...(next === undefined ? {} : { forward: { name: next.node.name, address: next.node.dataAddress ?? "" } }),
+          type: "stream.expect", stream, stage: i, ...sender, drive: driveSpec(stage.drive), pool: stage.pool.name, blockSize: MEDIA_BLOCK_SIZE,
+          ...(next === undefined ? {} : { forward: { name: next.node.name, address: next.node.dataAddress ?? "", stage: i + 1 } }),
         });
         announced++;
       }
@@ -245,8 +245,8 @@ export class Jobs {
     try {
       // The node reports where the stream lies even when it was cut short: keep what was written.
       // A stream the client never opened is withdrawn instead (the nodes then report nothing).
-      const opened = o.announced && (failure === null || (await this.#withdraw(stages[0]!.node.conn, stream, { client: o.client })));
-      if (!opened) for (const [i, stage] of stages.entries()) if (i > 0) await this.#withdraw(stage.node.conn, stream, { client: stages[i - 1]!.node.name, sender: "node" });
+      const opened = o.announced && (failure === null || (await this.#withdraw(stages[0]!.node.conn, stream, 0)));
+      if (!opened) for (const [i, stage] of stages.entries()) if (i > 0) await this.#withdraw(stage.node.conn, stream, i);
       const reports = await Promise.all(stages.map((stage) => (opened ? Promise.race([stage.placed, stage.node.conn.closed.then(() => null)]) : Promise.resolve(null))));
       this.#index.delete(job.id);
       const done = reports[0] ?? null;
@@ -355,9 +355,9 @@ export class Jobs {
   }
 
   /** Tells the node to forget an announced stream; true when the client had opened it already. */
-  async #withdraw(node: { request<T>(message: { type: string; [k: string]: unknown }): Promise<T> }, stream: string, from: { client: string; sender?: "node" }): Promise<boolean> {
+  async #withdraw(node: { request<T>(message: { type: string; [k: string]: unknown }): Promise<T> }, stream: string, stage: number): Promise<boolean> {
     try {
-      return (await node.request<{ opened: boolean }>({ type: "stream.withdraw", stream, ...from })).opened;
+      return (await node.request<{ opened: boolean }>({ type: "stream.withdraw", stream, stage })).opened;
     } catch {
       return true; // the node is gone: its closed connection ends the wait
     }

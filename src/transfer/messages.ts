@@ -22,8 +22,10 @@ export interface StreamExpect {
   drive: DriveSpec;
   pool: string;
   blockSize: number;
-  /** The node of the next stage of the chain, which expects the stream from this node. */
-  forward?: { name: string; address: string };
+  /** Its stage in the chain: 0 the backup stage (from the client), 1 the first mirror... (default 0). */
+  stage?: number;
+  /** The node of the next stage of the chain, which expects the stream from this node for that stage. */
+  forward?: { name: string; address: string; stage: number };
 }
 /** Where one copy of a stream lies: a drive of a node, and the extents on its volumes. */
 export interface StreamSource {
@@ -49,7 +51,7 @@ export interface StreamServe {
   alternatives?: StreamSource[];
 }
 /** Server → node: the client failed; forget the stream if it was never opened (from that sender, if named). Reply: `{ opened }`. */
-export interface StreamWithdraw { type: "stream.withdraw"; stream: string; client?: string; sender?: "client" | "node" }
+export interface StreamWithdraw { type: "stream.withdraw"; stream: string; stage?: number }
 /** Node → server: asks for a new volume on a drive (the catalog names it). */
 export interface VolumeNext { type: "volume.next"; drive: string; pool: string; blockSize: number }
 export interface VolumeNextReply { label: string; mediumId: string; capacityBytes: number }
@@ -104,7 +106,7 @@ export interface RestoreRun {
 export interface RestoreResult { files: number; bytes: number; damaged: number; errors: number }
 
 /** Client → node on a data connection. */
-export interface StreamOpen { type: "stream.open"; stream: string }
+export interface StreamOpen { type: "stream.open"; stream: string; stage?: number }
 export interface StreamClose { type: "stream.close"; stream: string }
 export interface StreamRead {
   type: "stream.read";
