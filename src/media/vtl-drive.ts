@@ -49,7 +49,7 @@ export function vtlOptions(drive: string, options: Record<string, unknown> | und
  *
  * Waiting: createVolume() and openVolume() wait for a free tape drive while all hold tapes
  * (first come, first served); readers of one tape share its drive and its head. A tape loaded
- * for writing is read once the writer closed. One VtlDrive (one node) owns a library directory.
+ * for writing is read in its drive too (what was appended so far). One VtlDrive (one node) owns a library directory.
  */
 export class VtlDrive implements Drive {
   readonly name: string;

@@ -11,7 +11,7 @@ interface StoredLibrary {
   drives: Array<number | null>;
 }
 
-/** A tape in a tape drive, with its head. Readers of the same tape share it; a writer has it alone. */
+/** A tape in a tape drive, with its head. Readers of the same tape share it, with its writer too (reading back what was appended). */
 export interface LoadedTape {
   readonly drive: number;
   readonly slot: number;
@@ -154,7 +154,9 @@ export class VtlLibrary {
   #take(slot: number, mode: "write" | "read", headAfterLoad: number): LoadedTape | null {
     const loaded = this.loadedTape(slot);
     if (loaded !== null) {
-      if (mode === "write" || loaded.mode === "write") return null;
+      // A tape loaded for writing may be read too (a restore of what the media agent appended
+      // so far): the drive reads back, then appends again; a second writer never shares.
+      if (mode === "write") return null;
       loaded.users++;
       return loaded;
     }
