@@ -111,7 +111,7 @@ export class NodeService {
         return;
       }
       default: {
-        const reply = await handleMediaRequest({ name: this.#o.name, driveOf: (spec) => this.#driveOf(spec), server, codecs: this.#o.codecs, log: this.#o.log }, message);
+        const reply = await handleMediaRequest({ name: this.#o.name, driveOf: (spec) => this.#driveOf(spec), server, codecs: this.#o.codecs, log: this.#o.log, identity: this.#o.identity }, message);
         if (reply !== undefined) return void (await server.reply(message as { id: number }, reply));
         if (typeof message["id"] === "number") throw serviceError("TRANSFER_BAD_MESSAGE", `Unknown request "${String(message["type"])}" from the server`);
       }
