@@ -6,6 +6,9 @@
 import type { Codecs } from "../format/index.js";
 import type { Drive, DriveSpec } from "../media/index.js";
 import type { Connection } from "./connection.js";
+import type { CopyRun } from "./messages.js";
+import { runCopy } from "./node-copy.js";
+import type { Identity } from "./tls.js";
 
 export interface NodeMediaContext {
   /** The node's name (for messages). */
@@ -16,9 +19,11 @@ export interface NodeMediaContext {
   server: Connection;
   codecs: Codecs;
   log: (line: string) => void;
+  /** The node's identity (copy jobs reach their copy stages with it). */
+  identity?: Identity;
 }
 
-// eslint-disable-next-line @typescript-eslint/require-await -- filled in by the media requests
-export async function handleMediaRequest(_ctx: NodeMediaContext, _message: Record<string, unknown>): Promise<object | undefined> {
+export async function handleMediaRequest(ctx: NodeMediaContext, message: Record<string, unknown>): Promise<object | undefined> {
+  if (message["type"] === "copy.run") return runCopy(ctx, message as unknown as CopyRun);
   return undefined;
 }
