@@ -10,7 +10,6 @@
 import { BLOCK_FLAG_END_OF_STREAM, BlockKind, type Codecs, idFromString, idToString, openBlock, RecordAssembler, type RecordHeader, RecordType } from "../format/index.js";
 import { type Drive, type DriveSpec, readStreamRecords } from "../media/index.js";
 import type { CopyRun, CopyRunReply, CopyStream, CopyStreamResult } from "./messages.js";
-import type { WireExtent } from "./placement.js";
 import { serviceError } from "./service-errors.js";
 import { StageSender } from "./stage-sender.js";
 import type { Identity } from "./tls.js";
@@ -151,7 +150,8 @@ class CopyOut {
  * to that stream's assembler, every other block is skipped by its header.
  */
 async function multiplex(ctx: NodeCopyContext, request: CopyRun, outs: CopyOut[]): Promise<ReadCounts> {
-  const byStream = new Map(outs.map((o) => [o.spec.stream, o]));
+  // Keyed as block headers read (a UUID string), whatever form the request gave.
+  const byStream = new Map(outs.map((o) => [idToString(idFromString(o.spec.stream)), o]));
   const counts: ReadCounts = { volumesRead: 0, blocksRead: 0, damagedBlocks: 0 };
   for (const source of request.volumes) {
     if (outs.every((o) => o.finished)) break;
@@ -205,7 +205,7 @@ async function demux(ctx: NodeCopyContext, request: CopyRun, outs: CopyOut[]): P
     const losses: string[] = [];
     try {
       const read = await readStreamRecords({
-        drive: ctx.driveOf(spec), streamId: idFromString(out.spec.stream), extents: out.spec.extents as WireExtent[], codecs: ctx.codecs,
+        drive: ctx.driveOf(spec), streamId: idFromString(out.spec.stream), extents: out.spec.extents, codecs: ctx.codecs,
         onRecord: async (record, header) => {
           if (losses.length > 0) throw new StopRead();
           await out.send(record, header.type === RecordType.trailer);
