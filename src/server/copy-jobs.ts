@@ -145,6 +145,10 @@ export class CopyJobs {
     const route = plan.to.map((p) => p.name).join(" → ");
     this.#publish(job.id, { log: `${plan.what}: ${plan.items.length} saveset(s) to ${route} (${plan.mode})` });
     const stages = plan.items.length === 0 ? [] : plan.to.map((pool) => this.#stage(pool));
+    const nodes = stages.map((s) => s.node.name);
+    const twice = nodes.find((n, i) => nodes.indexOf(n) !== i);
+    // A node is told to expect a stream once: two stages of one chain cannot share it.
+    if (twice !== undefined) throw serverError("SERVER_JOB_FAILED", `Copy stages ${stages.filter((s) => s.node.name === twice).map((s) => `"${s.pool.name}"`).join(" and ")} would both be written by node "${twice}": give each stage of a chain a drive on its own node`);
     const bySourceNode = new Map<string, CopyItem[]>();
     for (const item of plan.items) {
       const node = this.#sourceNode(item.source);

@@ -127,7 +127,43 @@ test("Fig. 5: interleaved savesets are migrated to another pool reading their vo
     assert.equal(onDemux.length, 1);
     assert.equal(onDemux[0]!.extents, 1, `saveset ${id} is one extent on pool demux`);
   }
+
+  // Two stages of one chain on one node are refused with a reason, before anything is read.
+  const chain = await server.cli(["copy", "--to", "offsite,demux", "--saveset", String(b)]);
+  assert.equal(chain.status, 2);
+  assert.match(chain.stderr, /would both be written by node "local"/);
+
+  // A calendar copy event copies its task's live savesets not yet in the first pool of its route.
+  await addPool(server, dir, "vault");
+  const calendar = { schedules: [{ name: "nightly", unit: "day", at: "03:00" }], events: [{ name: "newday", type: "newday", schedule: "nightly" }, { name: "vault-1", type: "copy", task: "task1", to: "vault", schedule: "nightly" }] };
+  assert.equal((await server.api("PUT", "/calendar/config", calendar)).status, 200);
+  const ended = await untilJobEnds(server, async () => (await server.api<{ job: number }>("POST", "/calendar/start", { event: "vault-1" })).body.job);
+  assert.equal(ended.state, "done", ended.message);
+  assert.equal(ended.kind, "copy");
+  assert.deepEqual(copiesOf(server, b).flatMap((x) => x.pools).filter((p) => p === "vault"), ["vault"]);
 });
+
+/** Starts a job and reads the server's job events until it ended. */
+async function untilJobEnds(server: TestServer, start: () => Promise<number>): Promise<{ state: string; kind: string; message: string }> {
+  const response = await fetch(`${server.url}/api/v1/events`, { headers: { authorization: `Bearer ${server.token}` } });
+  const reader = response.body!.getReader();
+  try {
+    const id = await start();
+    let text = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error("the event stream ended");
+      text += Buffer.from(value).toString("utf8");
+      for (const line of text.split("\n")) {
+        if (!line.startsWith("data: ")) continue;
+        const event = JSON.parse(line.slice(6)) as { job: { id: number; state: string; kind: string; message: string } };
+        if (event.job.id === id && ["done", "failed", "aborted"].includes(event.job.state)) return event.job;
+      }
+    }
+  } finally {
+    await reader.cancel();
+  }
+}
 
 test("compaction moves the live savesets off mostly-expired full media, which end expired, and they restore from the new medium", async (t) => {
   const dir = tempDir(t);
