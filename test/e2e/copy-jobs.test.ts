@@ -10,8 +10,8 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:f
 import { join } from "node:path";
 import { test } from "node:test";
 import Database from "better-sqlite3";
-import { assertSameTree, tempDir } from "./helpers.js";
-import { jsonOf, startServer, type TestServer } from "./server-helpers.js";
+import { assertSameTree, flipByte, tempDir } from "./helpers.js";
+import { jsonOf, startDaemon, startServer, type TestServer } from "./server-helpers.js";
 
 const BLOCK = 256 * 1024;
 
@@ -141,6 +141,45 @@ test("Fig. 5: interleaved savesets are migrated to another pool reading their vo
   assert.equal(ended.state, "done", ended.message);
   assert.equal(ended.kind, "copy");
   assert.deepEqual(copiesOf(server, b).flatMap((x) => x.pools).filter((p) => p === "vault"), ["vault"]);
+});
+
+test("a chain of copy stages on two nodes; a damaged source block fails its saveset only, which keeps its source copy", async (t) => {
+  const dir = tempDir(t);
+  const server = await startServer(t, join(dir, "var"));
+  const token = jsonOf<{ token: string }>(await server.cli(["token", "create", "--for", "node", "--name", "far", "--json"])).token;
+  await startDaemon(t, ["node", "--server", server.url, "--enroll", token, "--data", join(dir, "node-far")], /running/);
+  mkdirSync(join(dir, "media-far"));
+  assert.equal((await server.api("POST", "/drives", { name: "disk-far", node: "far", kind: "dir", path: join(dir, "media-far"), driveGroup: "group-far" })).status, 201);
+  assert.equal((await server.api("POST", "/pools", { name: "far", driveGroup: "group-far" })).status, 201);
+  await addPool(server, dir, "near");
+  const [good, bad] = ["good", "bad"].map((name) => join(dir, `src-${name}`)) as [string, string];
+  makeTree(good, 3, 1024 * 1024);
+  makeTree(bad, 3, 1024 * 1024);
+  const ids: number[] = [];
+  for (const [task, root] of [["good", good], ["bad", bad]] as const) ids.push(jsonOf<SavesetJson>(await server.cli(["backup", "--task", task, "--json", root])).saveset.id);
+  const [p, q] = ids as [number, number];
+
+  // Damage a block in the middle of saveset q's stream on the source volume.
+  const [volume] = await media(server);
+  const file = join(server.dataDir, "media", `${volume!.label}.reel`);
+  const uuid = (await server.api<{ uuid: string }>("GET", `/savesets/${q}`)).body.uuid;
+  const bytes = readFileSync(file);
+  const blocks: number[] = [];
+  for (let at = BLOCK; at + BLOCK <= bytes.length; at += BLOCK) if (bytes.subarray(at + 40, at + 56).toString("hex") === uuid) blocks.push(at);
+  assert.ok(blocks.length > 4, `saveset ${q} takes ${blocks.length} blocks`);
+  flipByte(file, blocks[2]! + 5000);
+
+  // Node far is stage 1 and forwards to node local, stage 2.
+  const run = await server.cli(["migrate", "--to", "far,near", "--saveset", String(p), "--saveset", String(q), "--json"]);
+  assert.equal(run.status, 1, run.stderr);
+  const job = JSON.parse(run.stdout) as JobJson;
+  assert.equal(job.job.state, "failed");
+  assert.equal(job.job.files, 1);
+  assert.match(job.job.message, new RegExp(`saveset ${q}: .*lost`));
+  assert.deepEqual(copiesOf(server, p).map((x) => x.pools), [["far"], ["near"]]);
+  assert.deepEqual(copiesOf(server, q).map((x) => x.pools), [["default"]], "the failed saveset keeps its source copy and gets no other");
+  // Its first copy now lies on node far: the restore reads it from there.
+  await restoreSame(server, dir, p, good);
 });
 
 /** Starts a job and reads the server's job events until it ended. */
