@@ -131,7 +131,7 @@ export interface CopyStreamResult {
 }
 export interface CopyRunReply {
   streams: CopyStreamResult[];
-  /** Volumes opened and blocks read from them (a multiplex copy reads each volume once). */
+  /** Volumes opened and blocks read from them (a multiplex copy reads each volume once); damaged blocks of the streams copied. */
   volumesRead: number;
   blocksRead: number;
   damagedBlocks: number;

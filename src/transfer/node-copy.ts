@@ -16,6 +16,8 @@ import type { Identity } from "./tls.js";
 
 /** Bytes per read of a multiplex pass: large sequential reads, as a volume scan does. */
 const READ_BYTES = 8 * 1024 * 1024;
+/** Where a block header holds its stream id (format.md §3.1). */
+const STREAM_ID_AT = 40;
 
 export interface NodeCopyContext {
   name: string;
@@ -168,6 +170,9 @@ async function multiplex(ctx: NodeCopyContext, request: CopyRun, outs: CopyOut[]
         next.catch(() => undefined);
         counts.blocksRead += blocks.length;
         for (let i = 0; i < blocks.length; i++) {
+          // A block of a stream not asked for is skipped by its header's stream id, unchecked; a
+          // damaged id that hides one of ours shows as a gap in that stream's offsets.
+          if (!byStream.has(idToString(blocks[i]!.subarray(STREAM_ID_AT, STREAM_ID_AT + 16)))) continue;
           const check = openBlock(blocks[i]!, ctx.codecs.checksum);
           if (!check.ok) {
             // A damaged block: the stream it belonged to finds its gap by the stream offsets that follow.
