@@ -167,7 +167,7 @@ export class CopyJobs {
     const done = outcomes.filter((o) => o.error === null);
     const failed = outcomes.filter((o) => o.error !== null);
     const bytes = done.reduce((n, o) => n + o.bytes, 0);
-    const parts = [`${plan.what}: ${done.length} saveset(s), ${bytes} bytes, to pool ${route}`, `read ${reads.volumes} volume(s) once (${reads.blocks} blocks)`];
+    const parts = [`${plan.what}: ${done.length} saveset(s), ${bytes} bytes, to pool ${route}`, plan.mode === "multiplex" ? `read ${reads.volumes} volume(s) once (${reads.blocks} blocks)` : `read ${reads.blocks} blocks of ${reads.volumes} volume(s), stream by stream`];
     if (plan.move) parts.push(`${dropped.copies} source cop${dropped.copies === 1 ? "y" : "ies"} dropped, ${dropped.expired} medi${dropped.expired === 1 ? "um" : "a"} expired`);
     if (failed.length > 0) parts.push(`failed: ${failed.map((o) => `saveset ${o.item.saveset.id}: ${o.error ?? ""}`).join("; ")}`);
     catalog.updateJob(job.id, { state: failed.length > 0 ? "failed" : "done", endedAt: this.#o.now(), files: done.length, bytes, errors: failed.length, message: parts.join("; ") });
