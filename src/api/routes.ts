@@ -32,6 +32,9 @@ export const routes: readonly Route[] = [
   { method: "GET", path: "/drives", operationId: "listDrives", summary: "Drives", role: "viewer", response: ["Drive"] },
   { method: "POST", path: "/drives", operationId: "putDrive", summary: "Create or change a drive of a node (kind dir, vtl or tape; a drive group; kind options)", role: "admin", body: "DriveRequest", response: "Drive", status: 201 },
   { method: "GET", path: "/media", operationId: "listMedia", summary: "Media (volumes)", role: "viewer", response: ["Medium"] },
+  { method: "POST", path: "/media/check", operationId: "checkMedium", summary: "Check a medium: its node reads every block and verifies every checksum; damage marks it error", role: "admin", body: "MediaCheckRequest", response: "Job", status: 202 },
+  { method: "POST", path: "/media/scan", operationId: "scanMedia", summary: "Rebuild the catalog from a drive's volumes (all, or the labels given): media, savesets, copies, file index", role: "admin", body: "MediaScanRequest", response: "Job", status: 202 },
+  { method: "POST", path: "/media/label", operationId: "labelMedia", summary: "Add empty media to a pool on a drive (pool, drive, count), or re-initialise a medium that holds no live saveset (label, force)", role: "admin", body: "MediaLabelRequest", response: ["Medium"], status: 201 },
   { method: "GET", path: "/tasks", operationId: "listTasks", summary: "Backup tasks", role: "viewer", response: ["Task"] },
   { method: "POST", path: "/tasks", operationId: "putTask", summary: "Create or change a backup task", role: "operator", body: "TaskRequest", response: "Task", status: 201 },
   { method: "GET", path: "/jobs", operationId: "listJobs", summary: "Jobs, newest first", role: "viewer", query: { limit: { type: "string", pattern: "^[1-9][0-9]{0,3}$" } }, response: ["Job"] },
@@ -47,6 +50,7 @@ export const routes: readonly Route[] = [
   { method: "GET", path: "/calendar", operationId: "calendarSheet", summary: "The calendar sheet: every occurrence in [from, to) with its backup day and status", role: "viewer", query: { from: { type: "string", minLength: 10 }, to: { type: "string", minLength: 10 } }, response: ["Occurrence"] },
   { method: "GET", path: "/savesets", operationId: "listSavesets", summary: "Savesets, newest first", role: "viewer", query: { task: { type: "string" } }, response: ["Saveset"] },
   { method: "GET", path: `/savesets/:${id}`, operationId: "getSaveset", summary: "One saveset", role: "viewer", response: "Saveset" },
+  { method: "GET", path: `/savesets/:${id}/copies`, operationId: "listCopies", summary: "Where a saveset lies: each copy's pool, drive, node and media, best first as a restore reads them", role: "viewer", response: ["Copy"] },
   { method: "GET", path: `/savesets/:${id}/files`, operationId: "listFiles", summary: "A directory of the saveset's file index as of that saveset (path: UTF-8, or path64: raw bytes in base64)", role: "viewer", query: { path: { type: "string" }, path64: { type: "string" } }, response: ["File"] },
 ];
 

@@ -27,6 +27,7 @@ export const schemas = {
     state: { type: "string", enum: ["queued", "running", "done", "failed", "aborted"] }, backupDay: str, saveset: nullable(int),
     createdAt: time, startedAt: nullable(time), endedAt: nullable(time), files: int, bytes: int, errors: int, message: nullable(str),
   }),
+  Copy: object({ id: int, pool: str, drive: str, node: str, kind: str, media: { type: "array", items: str }, blocks: int }),
   Saveset: object({
     id: int, uuid: str, task: str, client: str, level, status: { type: "string", enum: ["running", "complete", "incomplete", "failed"] },
     parent: nullable(int), backupDay: str, startedAt: time, endedAt: nullable(time), files: int, bytes: int, errors: int, endOfLife: time, encrypted: { type: "boolean" },
@@ -35,7 +36,7 @@ export const schemas = {
   BackupRequest: object({ task: name, level, client: name, paths, excludes: paths, pool: name, compression: { type: "string", enum: ["none", "zstd"] }, compressionLevel: { type: "integer", minimum: 1, maximum: 19 }, wait: { type: "boolean" } }, ["task"]),
   RestoreRequest: object({
     saveset: { type: "integer", minimum: 1 }, target: { type: "string", minLength: 1, maxLength: 4096 }, client: name, paths,
-    inPlace: { type: "boolean" }, overwrite: { type: "string", enum: ["always", "never", "older"] }, wait: { type: "boolean" },
+    inPlace: { type: "boolean" }, overwrite: { type: "string", enum: ["always", "never", "older"] }, wait: { type: "boolean" }, pool: name,
   }, ["saveset"]),
   TokenRequest: object({
     for: { type: "string", enum: ["node", "client", "api"] }, name, role: { type: "string", enum: ["admin", "operator", "viewer"] },
@@ -44,12 +45,15 @@ export const schemas = {
   TokenCreated: object({ token: str, for: str, expiresAt: nullable(time) }),
   EnrollRequest: object({ token: { type: "string", minLength: 1, maxLength: 256 }, kind: { type: "string", enum: ["node", "client"] }, name, csr: { type: "string", minLength: 1, maxLength: 16384 }, dataAddress: { type: "string", maxLength: 256 } }, ["token", "kind", "name", "csr"]),
   EnrollResponse: object({ certPem: str, caPem: str, agentAddress: str }),
+  MediaLabelRequest: object({ pool: name, drive: name, count: { type: "integer", minimum: 1, maximum: 100 }, label: name, force: { type: "boolean" } }, []),
   PoolRequest: object({ name, retentionDays: { type: "integer", minimum: 0, maximum: 36500 }, driveGroup: name, mediumSize: { type: "integer", minimum: 1048576 } }, ["name"]),
   CalendarConfig: { type: "object", properties: { timezone: str, schedules: { type: "array", maxItems: 10000, items: { type: "object" } }, events: { type: "array", maxItems: 10000, items: { type: "object" } } }, required: ["schedules", "events"], additionalProperties: false },
   Occurrence: object({ time: str, backupDay: str, event: str, type: str, priority: int, status: str, by: str, job: int }, ["time", "backupDay", "event", "type", "priority", "status"]),
   StartRequest: object({ event: { type: "string", minLength: 1, maxLength: 128 } }),
   Started: object({ event: str, job: int }),
   DriveRequest: object({ name, node: name, kind: { type: "string", enum: ["dir", "vtl", "tape"] }, path: { type: "string", minLength: 1 }, channels: { type: "integer", minimum: 1, maximum: 256 }, driveGroup: name, options: { type: "object" } }, ["name", "node", "kind", "path"]),
+  MediaCheckRequest: object({ label: name, wait: { type: "boolean" } }, ["label"]),
+  MediaScanRequest: object({ drive: name, labels: { type: "array", items: name, minItems: 1, maxItems: 10000 }, wait: { type: "boolean" } }, ["drive"]),
   TaskRequest: object({ name, client: name, paths: { ...paths, minItems: 1 }, excludes: paths, pool: name, mirrors: { type: "array", items: name, maxItems: 8 }, compression: { type: "string", enum: ["none", "zstd"] }, level: { type: "integer", minimum: 1, maximum: 19 } }, ["name", "client", "paths"]),
   CopyRequest: object({
     savesets: { type: "array", items: { type: "integer", minimum: 1 }, minItems: 1, maxItems: 10000 }, task: name, pool: name, since: day, until: day, notCopiedTo: name, alive: { type: "boolean" },

@@ -32,6 +32,7 @@ export interface JobView {
   message: string | null;
 }
 
+export interface CopyView { id: number; pool: string; drive: string; node: string; kind: string; media: string[]; blocks: number }
 export interface SavesetView {
   id: number;
   uuid: string;
@@ -76,7 +77,7 @@ export interface JobEvent {
 }
 
 export interface BackupRequest { task: string; level?: Level; client?: string; paths?: string[]; excludes?: string[]; pool?: string; compression?: "none" | "zstd"; compressionLevel?: number; wait?: boolean }
-export interface RestoreRequest { saveset: number; target?: string; client?: string; paths?: string[]; inPlace?: boolean; overwrite?: Overwrite; wait?: boolean }
+export interface RestoreRequest { saveset: number; target?: string; client?: string; paths?: string[]; inPlace?: boolean; overwrite?: Overwrite; wait?: boolean; pool?: string }
 export interface TokenRequest { for: "node" | "client" | "api"; name?: string; role?: Role; ttlMinutes?: number }
 export interface TokenCreated { token: string; for: "node" | "client" | "api"; expiresAt: string | null }
 export interface EnrollRequest { token: string; kind: "node" | "client"; name: string; csr: string; dataAddress?: string }
@@ -87,4 +88,8 @@ export interface OccurrenceView { time: string; backupDay: string; event: string
 /** A copy job's selection (all given filters apply) and its route of copy stages; `move` makes it a migration. */
 export interface CopyRequest { savesets?: number[]; task?: string; pool?: string; since?: string; until?: string; notCopiedTo?: string; alive?: boolean; to: string[]; mode?: "multiplex" | "demux"; move?: boolean; wait?: boolean }
 export interface CompactionRequest { pool: string; threshold?: number; wait?: boolean }
+/** `POST /media/label`: `pool` and `drive` (and `count`, default 1) add empty media; `label` with `force: true` re-initialises one. */
+export interface MediaLabelRequest { pool?: string; drive?: string; count?: number; label?: string; force?: boolean }
 export interface PoolRequest { name: string; retentionDays?: number; driveGroup?: string; mediumSize?: number }
+export interface MediaCheckRequest { label: string; wait?: boolean }
+export interface MediaScanRequest { drive: string; labels?: string[]; wait?: boolean }

@@ -179,8 +179,14 @@ export class Catalog {
   getMedium(idOrLabel: number | string): Medium | null {
     return this.#guard("read a medium", () => this.#media.getMedium(idOrLabel));
   }
-  listMedia(filter?: { pool?: string; state?: MediumState }): Medium[] {
+  listMedia(filter?: { pool?: string; state?: MediumState; drive?: string }): Medium[] {
     return this.#guard("list media", () => this.#media.listMedia(filter));
+  }
+  reuseMedium(id: number, label: { mediumId: string; blockSize: number; capacity: number }): Medium {
+    return this.#guard(`reuse medium ${id}`, () => this.#media.reuseMedium(id, label));
+  }
+  recycleMedium(id: number): Medium {
+    return this.#guard(`recycle medium ${id}`, () => this.#media.recycleMedium(id));
   }
   nextMediumLabel(pool: string): string {
     return this.#guard(`make a label for pool "${pool}"`, () => this.#media.nextMediumLabel(pool));

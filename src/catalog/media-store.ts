@@ -138,11 +138,53 @@ export class MediaStore {
     return row === undefined ? null : mediumOf(row);
   }
 
-  listMedia(filter: { pool?: string; state?: MediumState } = {}): Medium[] {
+  listMedia(filter: { pool?: string; state?: MediumState; drive?: string } = {}): Medium[] {
     const rows = this.#sql
-      .get<MediumRow>(`${MEDIUM_SELECT} WHERE (@pool IS NULL OR p.name = @pool) AND (@state IS NULL OR m.state = @state) ORDER BY m.id`)
-      .all({ pool: filter.pool ?? null, state: filter.state ?? null });
+      .get<MediumRow>(`${MEDIUM_SELECT} WHERE (@pool IS NULL OR p.name = @pool) AND (@state IS NULL OR m.state = @state) AND (@drive IS NULL OR d.name = @drive) ORDER BY m.id`)
+      .all({ pool: filter.pool ?? null, state: filter.state ?? null, drive: filter.drive ?? null });
     return rows.map(mediumOf);
+  }
+
+  /**
+   * Hands out an `empty` medium again: it gets a new medium id (its label block is written anew,
+   * labels are never rewritten in place) and becomes `appendable` with no blocks and no end of
+   * life, so that it is not handed out twice; block size and capacity are those of its new
+   * label block. Throws CATALOG_NOT_FOUND for an unknown id, CATALOG_CONFLICT when the medium is
+   * not empty or the medium id is taken.
+   */
+  reuseMedium(id: number, label: { mediumId: string; blockSize: number; capacity: number }): Medium {
+    const newId = checkHex32("medium id", label.mediumId);
+    checkPositive("block size", label.blockSize);
+    checkCount("capacity", label.capacity);
+    return this.#sql.transaction(() => {
+      const medium = this.getMedium(id);
+      if (medium === null) throw catalogError("CATALOG_NOT_FOUND", `Cannot reuse medium ${id}: no such medium`, { mediumId: id });
+      if (medium.state !== "empty") throw catalogError("CATALOG_CONFLICT", `Cannot reuse medium "${medium.label}": it is ${medium.state}, not empty`, { label: medium.label, state: medium.state });
+      const clash = this.#sql.pluck<string>("SELECT label FROM media WHERE medium_id = ?").get(newId);
+      if (clash !== undefined) throw catalogError("CATALOG_CONFLICT", `Cannot reuse medium "${medium.label}": medium "${clash}" already has medium id ${newId}`, { label: medium.label, mediumId: newId });
+      this.#sql
+        .get("UPDATE media SET medium_id = ?, block_size = ?, capacity = ?, state = 'appendable', blocks = 0, bytes_written = 0, end_of_life = NULL WHERE id = ?")
+        .run(newId, label.blockSize, label.capacity, id);
+      return this.getMedium(id)!;
+    });
+  }
+
+  /**
+   * Makes a medium whose volume was erased `empty` again (no blocks, no bytes, no end of life),
+   * ready to be handed out by reuseMedium. Throws CATALOG_NOT_FOUND for an unknown id,
+   * CATALOG_CONFLICT while a copy of a saveset still lies on it.
+   */
+  recycleMedium(id: number): Medium {
+    return this.#sql.transaction(() => {
+      const medium = this.getMedium(id);
+      if (medium === null) throw catalogError("CATALOG_NOT_FOUND", `Cannot recycle medium ${id}: no such medium`, { mediumId: id });
+      const held = this.#sql.pluck<number>(
+        "SELECT COUNT(*) FROM (SELECT copy_id FROM copy_segments WHERE medium_id = @medium UNION SELECT copy_id FROM copy_extents WHERE medium_id = @medium)",
+      ).get({ medium: id })!;
+      if (held > 0) throw catalogError("CATALOG_CONFLICT", `Cannot recycle medium "${medium.label}": ${held} saveset cop${held === 1 ? "y lies" : "ies lie"} on it`, { label: medium.label, copies: held });
+      this.#sql.get("UPDATE media SET state = 'empty', blocks = 0, bytes_written = 0, end_of_life = NULL WHERE id = ?").run(id);
+      return this.getMedium(id)!;
+    });
   }
 
   /**

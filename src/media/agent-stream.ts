@@ -62,7 +62,10 @@ export class AgentStream implements StreamWriter {
   #state: "open" | "ended" | "aborted" | "flushed" = "open";
   #tail: Promise<void> | null = null;
 
-  constructor(streamId: Uint8Array, host: StreamHost) {
+  readonly #checksumChecked: boolean;
+
+  constructor(streamId: Uint8Array, host: StreamHost, checksumChecked = false) {
+    this.#checksumChecked = checksumChecked;
     this.streamId = streamId;
     this.#host = host;
     this.#packer = new BlockPacker({
@@ -111,7 +114,7 @@ export class AgentStream implements StreamWriter {
   /** Checks and packs `record` if its blocks have room; false when a volume must be planned first. */
   #tryWrite(record: Uint8Array): boolean {
     this.#checkWritable();
-    const header = checkRecord(record, { streamId: this.streamId, sequence: this.#sequence, codecs: this.#host.codecs });
+    const header = checkRecord(record, { streamId: this.streamId, sequence: this.#sequence, codecs: this.#host.codecs, checksumChecked: this.#checksumChecked });
     if (!this.#host.hasRoom(this.#packer.blocksSealedBy(record))) return false;
     this.#packer.append(record);
     this.#sequence++;

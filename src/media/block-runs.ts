@@ -24,7 +24,9 @@ export interface BlockRunsOptions {
 /**
  * Reads the blocks of a stream's extents from `from` on, in large reads, one read ahead of the
  * consumer so that the drive works while the blocks before are checked. Volumes that cannot be
- * opened and reads that fail are runs of their own, in their place.
+ * opened and reads that fail are runs of their own, in their place. One volume is open at a
+ * time: a volume is closed when the extents move on to another (and opened again should they
+ * come back to it).
  */
 export async function* blockRuns(o: BlockRunsOptions): AsyncGenerator<BlockRun> {
   const volumes = new Map<string, VolumeReader | string>();
@@ -78,6 +80,9 @@ async function* plannedReads(o: BlockRunsOptions, volumes: Map<string, VolumeRea
   const start = startExtent(o.extents, o.from);
   for (let i = start; i < o.extents.length; i++) {
     const extent = o.extents[i]!;
+    // A tape library lends one drive per open volume: give the volume before back first, so
+    // that a stream spanning more tapes than the library has drives reads through.
+    await closeOthers(volumes, extent.label);
     const volume = await openOnce(o.drive, extent.label, volumes);
     if (typeof volume === "string") {
       yield { kind: "missing", label: extent.label, reason: volume };
@@ -91,6 +96,15 @@ async function* plannedReads(o: BlockRunsOptions, volumes: Map<string, VolumeRea
       yield { volume, label: extent.label, first: at, count };
       at += count;
     }
+  }
+}
+
+/** Closes every open volume but `label` (a stream's extents move on from volume to volume). */
+async function closeOthers(volumes: Map<string, VolumeReader | string>, label: string): Promise<void> {
+  for (const [other, volume] of volumes) {
+    if (other === label || typeof volume === "string") continue;
+    volumes.delete(other);
+    await volume.close().catch(() => undefined);
   }
 }
 

@@ -14,6 +14,16 @@ export const LABEL_WRITER = "reel 0.1.0";
 /** Labels that are safe as file names: no separators, no dot files, no `..`. */
 const LABEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
+/**
+ * Throws MEDIA_BAD_LABEL for a label that could not be a file name. Every drive kind takes the
+ * same labels, so that a pool's labels fit whichever drive its media go to.
+ */
+export function checkLabel(drive: string, label: string): void {
+  if (!LABEL_PATTERN.test(label)) {
+    throw mediaError("MEDIA_BAD_LABEL", `Cannot use volume label "${label}" on drive "${drive}": use letters, digits, ".", "_" and "-" (at most 128), starting with a letter or digit`, { label });
+  }
+}
+
 /** Checks what every drive needs of a new volume; returns its capacity in blocks. */
 export function checkNewVolume(drive: string, o: CreateVolumeOptions): number {
   if (!isValidBlockSize(o.blockSize)) {
@@ -48,9 +58,7 @@ export class DirDrive implements Drive {
 
   /** The file of the volume labelled `label`; throws MEDIA_BAD_LABEL if it cannot be a file name. */
   volumePath(label: string): string {
-    if (!LABEL_PATTERN.test(label)) {
-      throw mediaError("MEDIA_BAD_LABEL", `Cannot use volume label "${label}" on drive "${this.name}": use letters, digits, ".", "_" and "-" (at most 128), starting with a letter or digit`, { label });
-    }
+    checkLabel(this.name, label);
     return join(this.path, `${label}.reel`);
   }
 

@@ -19,6 +19,11 @@ export interface CreateVolumeOptions {
 export interface Drive {
   readonly name: string;
   /**
+   * The most bytes a volume of this drive holds, label included, when the medium bounds it (a
+   * vtl tape); media agents plan no volume larger, whatever the pool's medium size.
+   */
+  readonly maxVolumeBytes?: number;
+  /**
    * Labels a new volume (writes its label block) and opens it for appending. Throws
    * MEDIA_VOLUME_EXISTS when a volume of that label is already there: volumes are never
    * overwritten.

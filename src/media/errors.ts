@@ -19,7 +19,9 @@ export type MediaErrorCode =
   | "MEDIA_AGENT_CLOSED"
   | "MEDIA_STREAM_EXISTS"
   | "MEDIA_STREAM_CLOSED"
-  | "MEDIA_NO_TRAILER";
+  | "MEDIA_NO_TRAILER"
+  | "MEDIA_LIBRARY_FULL"
+  | "MEDIA_TAPE_COMMAND_FAILED";
 
 /** Builds a media error. */
 export function mediaError(code: MediaErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown): ReelError<MediaErrorCode> {

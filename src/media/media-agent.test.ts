@@ -68,7 +68,7 @@ async function readAll(drive: Drive, id: Uint8Array, placement: StreamPlacement,
   const result = await readStreamRecords({
     drive, streamId: id, extents: placement.extents, fromOffset, codecs,
     onRecord: (record) => void records.push(Uint8Array.from(record)),
-    onLoss: (loss) => losses.push(loss.reason),
+    onLoss: (loss) => void losses.push(loss.reason),
   });
   return { records, losses, blocksRead: result.blocksRead, isComplete: result.isComplete };
 }

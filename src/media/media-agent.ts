@@ -79,17 +79,19 @@ export class MediaAgent {
 
   /**
    * Starts a stream; throws MEDIA_STREAM_EXISTS while a stream of that id is open on this agent.
+   * `checksumChecked`: the records' checksums were checked by another writer in this process
+   * (the first stage of a chain on this node), so this one does not check them again.
    * Once it ended, the id may come again: another copy of the saveset (compaction, refreshing),
    * told apart by the stream offsets restarting at 0 and recorded by the catalog as its own copy.
    */
-  openStream(streamId: Uint8Array): StreamWriter {
+  openStream(streamId: Uint8Array, o: { checksumChecked?: boolean } = {}): StreamWriter {
     this.#checkOpen();
     if (streamId.length !== 16) throw new BugError(`a stream id of ${streamId.length} bytes, not 16`);
     const key = idToString(streamId);
     if (this.#streams.has(key)) {
       throw mediaError("MEDIA_STREAM_EXISTS", `Cannot open stream ${key} on drive "${this.#o.drive.name}": it is being written already`, { streamId: key });
     }
-    const stream = new AgentStream(Uint8Array.from(streamId), this.#host);
+    const stream = new AgentStream(Uint8Array.from(streamId), this.#host, o.checksumChecked === true);
     this.#streams.set(key, stream);
     return stream;
   }
@@ -161,13 +163,15 @@ export class MediaAgent {
       throw mediaError("MEDIA_NO_VOLUME", `Cannot continue on drive "${this.#o.drive.name}": no volume to write to (${error instanceof Error ? error.message : String(error)})`, { drive: this.#o.drive.name }, error);
     }
     if (next.mediumId.length !== 16) throw new BugError(`volume "${next.label}" came with a medium id of ${next.mediumId.length} bytes, not 16`);
-    const capacityBlocks = Math.floor(next.capacityBytes / this.#o.blockSize);
+    // A tape holds what it holds: the pool's medium size may be larger.
+    const capacityBytes = Math.min(next.capacityBytes, this.#o.drive.maxVolumeBytes ?? Number.POSITIVE_INFINITY);
+    const capacityBlocks = Math.floor(capacityBytes / this.#o.blockSize);
     if (capacityBlocks < 2) {
-      throw mediaError("MEDIA_VOLUME_TOO_SMALL", `Cannot write volume "${next.label}" on drive "${this.#o.drive.name}": ${next.capacityBytes} bytes do not hold a label and one block of ${this.#o.blockSize} bytes`, {
-        label: next.label, capacityBytes: next.capacityBytes,
+      throw mediaError("MEDIA_VOLUME_TOO_SMALL", `Cannot write volume "${next.label}" on drive "${this.#o.drive.name}": ${capacityBytes} bytes do not hold a label and one block of ${this.#o.blockSize} bytes`, {
+        label: next.label, capacityBytes,
       });
     }
-    this.#volumes.push({ label: next.label, mediumId: Uint8Array.from(next.mediumId), capacityBytes: next.capacityBytes, capacityBlocks, nextBlock: 1, writer: null, blocksWritten: 0 });
+    this.#volumes.push({ label: next.label, mediumId: Uint8Array.from(next.mediumId), capacityBytes, capacityBlocks, nextBlock: 1, writer: null, blocksWritten: 0 });
     this.#freeBlocks += capacityBlocks - 1;
   }
 }

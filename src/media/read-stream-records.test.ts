@@ -60,7 +60,7 @@ async function read(s: Written, o: { fromOffset?: number; stopAtOffset?: number;
       await Promise.resolve();
       records.push({ record: Uint8Array.from(record), offset });
     },
-    onLoss: (loss) => losses.push(loss),
+    onLoss: (loss) => void losses.push(loss),
   });
   return { ...result, records, losses };
 }

@@ -25,7 +25,8 @@ export interface ReadStreamOptions {
   codecs: Codecs;
   /** Each record in order; awaited (backpressure). The record is only valid during the call unless copied. */
   onRecord: (record: Uint8Array, header: RecordHeader, streamOffset: number) => void | Promise<void>;
-  onLoss: (loss: StreamReadLoss) => void;
+  /** A range of the stream that could not be read; awaited (a reader may fill it in from another copy before the records after it). */
+  onLoss: (loss: StreamReadLoss) => void | Promise<void>;
   /** Stop after the record that ends at or beyond this stream offset (single-file restores). */
   stopAtOffset?: number;
 }
@@ -147,7 +148,7 @@ class StreamRecordReader {
       this.#damage = null;
       if ("loss" in event) {
         const reason = damage === null ? event.loss.reason : `${damage.reason}: ${event.loss.reason}`;
-        this.#o.onLoss({ ...event.loss, reason, label: damage?.label ?? label, block: damage === null || damage.block < 0 ? null : damage.block });
+        await this.#o.onLoss({ ...event.loss, reason, label: damage?.label ?? label, block: damage === null || damage.block < 0 ? null : damage.block });
         continue;
       }
       const { record, header, streamOffset } = event;

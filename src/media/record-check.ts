@@ -4,10 +4,11 @@ import { mediaError } from "./errors.js";
 /**
  * Checks a record a sender gave for one stream before it is packed (format.md §3.4: a medium
  * writer MUST check a record's checksum unless it computed it): whole, within the limits of
- * §4.1, its checksum, and the next sequence number. Throws MEDIA_BAD_RECORD naming the stream
+ * §4.1, its checksum (unless `checksumChecked`: another writer in this process checked these
+ * very bytes, a mirror stage on the same node), and the next sequence number. Throws MEDIA_BAD_RECORD naming the stream
  * and the sequence.
  */
-export function checkRecord(record: Uint8Array, o: { streamId: Uint8Array; sequence: number; codecs: Codecs }): RecordHeader {
+export function checkRecord(record: Uint8Array, o: { streamId: Uint8Array; sequence: number; codecs: Codecs; checksumChecked?: boolean }): RecordHeader {
   const refuse = (sequence: number | null, reason: string): Error =>
     mediaError("MEDIA_BAD_RECORD", `Cannot write record ${sequence ?? `after ${o.sequence - 1}`} of stream ${idToString(o.streamId)}: ${reason}`, {
       streamId: idToString(o.streamId), sequence: sequence ?? o.sequence,
@@ -18,7 +19,7 @@ export function checkRecord(record: Uint8Array, o: { streamId: Uint8Array; seque
   if (RECORD_HEADER_SIZE + header.storedLength !== record.length) {
     throw refuse(header.sequence, `it has ${record.length} bytes, its header says ${RECORD_HEADER_SIZE + header.storedLength}`);
   }
-  if (!recordChecksumMatches(record, o.codecs)) throw refuse(header.sequence, "checksum mismatch");
+  if (o.checksumChecked !== true && !recordChecksumMatches(record, o.codecs)) throw refuse(header.sequence, "checksum mismatch");
   if (header.sequence !== o.sequence) throw refuse(header.sequence, `record ${o.sequence} was expected next`);
   return header;
 }

@@ -137,9 +137,18 @@ export class AgentHub {
     if (drive === null || drive.node !== node) throw serverError("SERVER_BAD_MESSAGE", `Node "${node}" asked for a volume on drive "${request.drive}", which is not its own`);
     const pool = this.#catalog.getPool(request.pool);
     if (pool === null) throw serverError("SERVER_BAD_MESSAGE", `Node "${node}" asked for a volume of unknown pool "${request.pool}"`);
-    const label = this.#catalog.nextMediumLabel(pool.name);
     const mediumId = randomBytes(16).toString("hex");
-    this.#catalog.addMedium({ label, pool: pool.name, mediumId, drive: drive.name, blockSize: request.blockSize, capacity: pool.mediumSize });
+    // An empty medium of the pool on this drive first (recycled or labelled ahead): same label,
+    // new medium id, since its label block is written anew. Either way the medium is marked
+    // appendable at once, so an agent planning ahead is never handed the same one twice.
+    const empty = this.#catalog.listMedia({ pool: pool.name, drive: drive.name, state: "empty" })[0];
+    if (empty !== undefined) {
+      const reused = this.#catalog.reuseMedium(empty.id, { mediumId, blockSize: request.blockSize, capacity: pool.mediumSize });
+      return { label: reused.label, mediumId, capacityBytes: pool.mediumSize };
+    }
+    const label = this.#catalog.nextMediumLabel(pool.name);
+    const medium = this.#catalog.addMedium({ label, pool: pool.name, mediumId, drive: drive.name, blockSize: request.blockSize, capacity: pool.mediumSize });
+    this.#catalog.updateMedium(medium.id, { state: "appendable" });
     return { label, mediumId, capacityBytes: pool.mediumSize };
   }
 

@@ -11,6 +11,9 @@ import { serverError } from "./errors.js";
 import type { CopyJobs } from "./copy-jobs.js";
 import type { EventBus } from "./events.js";
 import type { Jobs } from "./jobs.js";
+import { startMediaEvent } from "./media-events.js";
+import type { MediaJobs } from "./media-jobs.js";
+import type { MediaRecycler } from "./media-recycle.js";
 
 const SETTING = "calendar.config";
 const HISTORY = "calendar.history";
@@ -49,7 +52,7 @@ export class ServerCalendar {
   readonly #defaultTimeZone: string;
   readonly daemon: CalendarDaemon;
 
-  constructor(o: { catalog: Catalog; jobs: Jobs; copies: CopyJobs; bus: EventBus; clock: Clock; defaultTimeZone: string; log: (line: string) => void }) {
+  constructor(o: { catalog: Catalog; jobs: Jobs; media: MediaRecycler; checks: MediaJobs; copies: CopyJobs; bus: EventBus; clock: Clock; defaultTimeZone: string; log: (line: string) => void }) {
     this.#catalog = o.catalog;
     this.#defaultTimeZone = o.defaultTimeZone;
     this.daemon = new CalendarDaemon({
@@ -58,14 +61,14 @@ export class ServerCalendar {
       history: new CatalogHistory(o.catalog, o.clock),
       log: o.log,
       launcher: {
-        start: (occurrence, event) => Promise.resolve(launch(o.jobs, o.copies, occurrence, event)),
-        newday: (ended, started) => {
+        start: (occurrence, event) => Promise.resolve(event.type === "media" ? { job: startMediaEvent({ ...o, now: () => o.clock.now() }, event, o.jobs.backupDay()).id } : launch(o.jobs, o.copies, occurrence, event)),
+        newday: async (ended, started) => {
           const aborted = o.jobs.abortDay(ended);
           const pruned = o.jobs.pruneExpired();
           // Catalog maintenance: fold the write-ahead log into the database file.
           o.catalog.checkpoint();
           o.log(`newday: backup day ${ended} ended (${aborted} job(s) aborted, ${pruned} expired saveset(s) forgotten), ${started} begins`);
-          return Promise.resolve();
+          o.log(`newday: ${await o.media.recycle()} media recycled`);
         },
       },
     });

@@ -59,6 +59,8 @@ interface ItemOutcome {
 }
 
 const DEFAULT_THRESHOLD = 0.5;
+/** The stage number of a copy chain's first stage (stage 0 is a backup's, taken from a client). */
+const COPY_STAGE_1 = 1;
 
 export class CopyJobs {
   readonly #o: CopyJobsOptions;
@@ -71,7 +73,7 @@ export class CopyJobs {
 
   /** Called by the agent hub (with the backup jobs' handler: each takes the reports it waits for). */
   readonly agentEvents = {
-    streamDone: (node: string, done: StreamDone): void => this.#streams.get(stageKey(node, done.stream))?.(done),
+    streamDone: (node: string, done: StreamDone): void => this.#streams.get(stageKey(node, done.drive, done.stream))?.(done),
   };
 
   async idle(): Promise<void> {
@@ -145,10 +147,6 @@ export class CopyJobs {
     const route = plan.to.map((p) => p.name).join(" → ");
     this.#publish(job.id, { log: `${plan.what}: ${plan.items.length} saveset(s) to ${route} (${plan.mode})` });
     const stages = plan.items.length === 0 ? [] : plan.to.map((pool) => this.#stage(pool));
-    const nodes = stages.map((s) => s.node.name);
-    const twice = nodes.find((n, i) => nodes.indexOf(n) !== i);
-    // A node is told to expect a stream once: two stages of one chain cannot share it.
-    if (twice !== undefined) throw serverError("SERVER_JOB_FAILED", `Copy stages ${stages.filter((s) => s.node.name === twice).map((s) => `"${s.pool.name}"`).join(" and ")} would both be written by node "${twice}": give each stage of a chain a drive on its own node`);
     const bySourceNode = new Map<string, CopyItem[]>();
     for (const item of plan.items) {
       const node = this.#sourceNode(item.source);
@@ -213,7 +211,7 @@ export class CopyJobs {
         placed.set(stream, await this.#announce(stream, nodeName, stages));
         const extents = item.source.extents.map((e) => ({ label: mediumOf(e.mediumId).label, firstBlock: e.firstBlock, blockCount: e.blockCount, streamOffset: e.streamOffset }));
         for (const s of item.source.segments) mediumOf(s.mediumId);
-        streams.push({ stream, extents, target: { name: stages[0]!.node.name, address: stages[0]!.node.dataAddress ?? "" } });
+        streams.push({ stream, extents, target: { name: stages[0]!.node.name, address: stages[0]!.node.dataAddress ?? "", stage: COPY_STAGE_1 } });
       }
     } catch (error) {
       await this.#withdrawAll(items, stages);
@@ -235,17 +233,19 @@ export class CopyJobs {
     return { outcomes, volumesRead: reply.volumesRead, blocksRead: reply.blocksRead };
   }
 
-  /** Tells every stage to expect the stream; returns, per stage, its report to come (null: the node went away). */
+  /**
+   * Tells every stage to expect the stream, the last first (a node holding two stages of the
+   * chain joins them when the first is opened); returns, per stage, its report to come (null:
+   * the node went away).
+   */
   async #announce(stream: string, sourceNode: string, stages: Stage[]): Promise<Promise<StreamDone | null>[]> {
-    const reports: Promise<StreamDone | null>[] = [];
-    for (let i = 0; i < stages.length; i++) {
+    const reports = stages.map((stage) => Promise.race([new Promise<StreamDone>((resolve) => this.#streams.set(stageKey(stage.node.name, stage.drive.name, stream), resolve)), stage.node.conn.closed.then(() => null)]));
+    for (let i = stages.length - 1; i >= 0; i--) {
       const stage = stages[i]!;
       const next = stages[i + 1];
-      const key = stageKey(stage.node.name, stream);
-      reports.push(Promise.race([new Promise<StreamDone>((resolve) => this.#streams.set(key, resolve)), stage.node.conn.closed.then(() => null)]));
       await stage.node.conn.request({
-        type: "stream.expect", stream, client: i === 0 ? sourceNode : stages[i - 1]!.node.name, sender: "node", drive: driveSpec(stage.drive), pool: stage.pool.name, blockSize: MEDIA_BLOCK_SIZE,
-        ...(next === undefined ? {} : { forward: { name: next.node.name, address: next.node.dataAddress ?? "" } }),
+        type: "stream.expect", stream, stage: COPY_STAGE_1 + i, client: i === 0 ? sourceNode : stages[i - 1]!.node.name, sender: "node", drive: driveSpec(stage.drive), pool: stage.pool.name, blockSize: MEDIA_BLOCK_SIZE,
+        ...(next === undefined ? {} : { forward: { name: next.node.name, address: next.node.dataAddress ?? "", stage: COPY_STAGE_1 + i + 1 } }),
       });
     }
     return reports;
@@ -264,7 +264,7 @@ export class CopyJobs {
     for (let i = 0; i < stages.length; i++) {
       const stage = stages[i]!;
       const done = await reports[i]!;
-      this.#streams.delete(stageKey(stage.node.name, stream));
+      this.#streams.delete(stageKey(stage.node.name, stage.drive.name, stream));
       const problem = this.#record(item, stage, done, result.complete);
       if (problem === null) outcome.copies++;
       else if (problem !== "") problems.push(problem);
@@ -289,9 +289,9 @@ export class CopyJobs {
 
   /** Makes the stages forget a stream that was never sent. */
   async #withdraw(stream: string, stages: Stage[]): Promise<void> {
-    for (const stage of stages) {
-      this.#streams.delete(stageKey(stage.node.name, stream));
-      await stage.node.conn.request({ type: "stream.withdraw", stream }).catch(() => undefined);
+    for (const [i, stage] of stages.entries()) {
+      this.#streams.delete(stageKey(stage.node.name, stage.drive.name, stream));
+      await stage.node.conn.request({ type: "stream.withdraw", stream, stage: COPY_STAGE_1 + i }).catch(() => undefined);
     }
   }
 
@@ -426,7 +426,7 @@ function driveSpec(d: Drive): { name: string; kind: string; path: string; option
   return { name: d.name, kind: d.kind, path: d.path, options: d.options };
 }
 
-/** Where a node's report of a stream goes: each stage reports the stream it wrote. */
-function stageKey(node: string, stream: string): string {
-  return `${node}/${stream}`;
+/** Where a node's report of a stream goes: each stage reports the stream it wrote, by its drive. */
+function stageKey(node: string, drive: string, stream: string): string {
+  return `${node}/${drive}/${stream}`;
 }

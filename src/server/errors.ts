@@ -7,6 +7,7 @@ export type ServerErrorCode =
   | "SERVER_NO_DRIVE"
   | "SERVER_JOB_FAILED"
   | "SERVER_DATA_DIR"
+  | "SERVER_MEDIUM_DAMAGED"
   | "SERVER_INTERNAL";
 
 export function serverError(code: ServerErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown): ReelError<ServerErrorCode> {

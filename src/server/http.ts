@@ -4,8 +4,8 @@
  * server-sent events for live job progress.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { API_ERROR_STATUS, API_ROOT, type ApiErrorCode, apiError, type BackupRequest, type CompactionRequest, type CopyRequest, type DriveRequest, type EnrollRequest, openApiDocument, type PoolRequest, type RestoreRequest, roleAllows, type Route, routes, schemas, type TaskRequest, type TokenRequest } from "../api/index.js";
-import type { Catalog } from "../catalog/index.js";
+import { API_ERROR_STATUS, API_ROOT, type ApiErrorCode, apiError, type BackupRequest, type CompactionRequest, type CopyRequest, type DriveRequest, type EnrollRequest, type MediaCheckRequest, type MediaLabelRequest, type MediaScanRequest, openApiDocument, type PoolRequest, type RestoreRequest, roleAllows, type Route, routes, schemas, type TaskRequest, type TokenRequest } from "../api/index.js";
+import type { Catalog, Medium } from "../catalog/index.js";
 import { isReelError } from "../errors/index.js";
 import { type Authority, signRequest } from "../transfer/index.js";
 import type { AgentHub } from "./agents.js";
@@ -13,6 +13,8 @@ import type { ServerCalendar } from "./calendar.js";
 import type { CopyJobs } from "./copy-jobs.js";
 import type { EventBus } from "./events.js";
 import type { Jobs } from "./jobs.js";
+import type { MediaJobs } from "./media-jobs.js";
+import type { MediaRecycler } from "./media-recycle.js";
 import { newToken } from "./setup.js";
 import { fileViews, iso, jobView, savesetView } from "./views.js";
 
@@ -20,6 +22,8 @@ export interface HttpOptions {
   catalog: Catalog;
   hub: AgentHub;
   jobs: Jobs;
+  media: MediaJobs;
+  recycler: MediaRecycler;
   copies: CopyJobs;
   bus: EventBus;
   calendar: ServerCalendar;
@@ -54,7 +58,7 @@ function handlers(o: HttpOptions): Record<string, Handler> {
   /** A job just started: its view at once, or with `wait`, once it ended (200 instead of 202). */
   const started = async (job: { id: number }, wait: boolean | undefined, reply: FastifyReply): Promise<object> => {
     if (wait === true) {
-      await Promise.all([jobs.wait(job.id), o.copies.wait(job.id)]);
+      await jobs.wait(job.id);
       void reply.code(200);
     }
     return jobView(catalog.getJob(job.id)!);
@@ -83,7 +87,7 @@ function handlers(o: HttpOptions): Record<string, Handler> {
       catalog.addEnrollToken({ kind: body.for, name: body.name ?? null, token, expiresAt });
       return { token, for: body.for, expiresAt: expiresAt.toISOString() };
     },
-    ...listings(o),
+    ...listings(o), ...mediaHandlers(o),
     putTask: (request) => {
       const body = request.body as TaskRequest;
       return taskView(jobs.putTask({ name: body.name, client: body.client, paths: body.paths, excludes: body.excludes ?? [], pool: body.pool ?? "default", compression: body.compression ?? "none", compressionLevel: body.level ?? 3, mirrors: body.mirrors ?? [] }));
@@ -92,10 +96,15 @@ function handlers(o: HttpOptions): Record<string, Handler> {
     getJob: (request) => jobView(found(catalog.getJob(param(request, "id")), "such job")),
     startBackup: (request, reply) => started(jobs.startBackup(request.body as BackupRequest), (request.body as BackupRequest).wait, reply),
     startRestore: (request, reply) => started(jobs.startRestore(request.body as RestoreRequest), (request.body as RestoreRequest).wait, reply),
-    ...copyHandlers(o, started),
+    ...copyHandlers(o),
     ...calendarHandlers(o),
     listSavesets: (request) => catalog.listSavesets({ ...((request.query as { task?: string }).task === undefined ? {} : { task: (request.query as { task: string }).task }) }).map(savesetView),
     getSaveset: (request) => savesetView(found(catalog.getSaveset(param(request, "id")), "such saveset")),
+    listCopies: (request) => {
+      const id = param(request, "id");
+      found(catalog.getSaveset(id), `saveset ${id}`);
+      return jobs.copiesView(id);
+    },
     listFiles: (request) => {
       const id = param(request, "id");
       found(catalog.getSaveset(id), `saveset ${id}`);
@@ -114,10 +123,32 @@ function handlers(o: HttpOptions): Record<string, Handler> {
 }
 
 /** Copy, migration and compaction jobs. */
-function copyHandlers(o: HttpOptions, started: (job: { id: number }, wait: boolean | undefined, reply: FastifyReply) => Promise<object>): Record<string, Handler> {
+function copyHandlers(o: HttpOptions): Record<string, Handler> {
+  const started = async (job: { id: number }, wait: boolean | undefined, reply: FastifyReply): Promise<object> => {
+    if (wait === true) {
+      await o.copies.wait(job.id);
+      void reply.code(200);
+    }
+    return jobView(o.catalog.getJob(job.id)!);
+  };
   return {
     startCopy: (request, reply) => started(o.copies.startCopy(request.body as CopyRequest), (request.body as CopyRequest).wait, reply),
     startCompaction: (request, reply) => started(o.copies.startCompaction(request.body as CompactionRequest), (request.body as CompactionRequest).wait, reply),
+  };
+}
+
+/** Media jobs: check a medium, scan a drive. */
+function mediaHandlers(o: HttpOptions): Record<string, Handler> {
+  const started = async (job: { id: number }, wait: boolean | undefined, reply: FastifyReply): Promise<object> => {
+    if (wait === true) {
+      await o.media.wait(job.id);
+      void reply.code(200);
+    }
+    return jobView(o.catalog.getJob(job.id)!);
+  };
+  return {
+    checkMedium: (request, reply) => started(o.media.startCheck(request.body as MediaCheckRequest), (request.body as MediaCheckRequest).wait, reply),
+    scanMedia: (request, reply) => started(o.media.startScan(request.body as MediaScanRequest), (request.body as MediaScanRequest).wait, reply),
   };
 }
 
@@ -163,9 +194,25 @@ function listings(o: HttpOptions): Record<string, Handler> {
       const old = catalog.getDrive(body.name);
       return driveView(catalog.putDrive({ name: body.name, node: body.node, kind: body.kind, path: body.path, channels: body.channels ?? old?.channels ?? 4, driveGroup: body.driveGroup ?? old?.driveGroup ?? "default", options: body.options ?? old?.options ?? {} }));
     },
-    listMedia: () => catalog.listMedia().map((m) => ({ id: m.id, label: m.label, pool: m.pool, drive: m.drive, state: m.state, bytesWritten: m.bytesWritten, blocks: m.blocks, endOfLife: iso(m.endOfLife), createdAt: m.createdAt.toISOString() })),
+    listMedia: () => catalog.listMedia().map(mediumView),
+    labelMedia: async (request) => (await labelMedia(o.recycler, request.body as MediaLabelRequest)).map(mediumView),
     listTasks: () => catalog.listTasks().map(taskView),
   };
+}
+
+function mediumView(m: Medium): object {
+  return { id: m.id, label: m.label, pool: m.pool, drive: m.drive, state: m.state, bytesWritten: m.bytesWritten, blocks: m.blocks, endOfLife: iso(m.endOfLife), createdAt: m.createdAt.toISOString() };
+}
+
+/** `POST /media/label`: either new empty media of a pool on a drive, or one medium re-initialised (with force). */
+async function labelMedia(media: MediaRecycler, body: MediaLabelRequest): Promise<Medium[]> {
+  if (body.label !== undefined) {
+    if (body.pool !== undefined || body.drive !== undefined || body.count !== undefined) throw apiError("API_BAD_REQUEST", "body: give either label (and force) or pool, drive and count");
+    if (body.force !== true) throw apiError("API_CONFLICT", `Medium "${body.label}" would be erased: give force: true (reel media label ${body.label} --force) to re-initialise it`, { label: body.label });
+    return [await media.relabel(body.label)];
+  }
+  if (body.pool === undefined || body.drive === undefined) throw apiError("API_BAD_REQUEST", "body must have pool and drive (or label)");
+  return media.labelNew({ pool: body.pool, drive: body.drive, count: body.count ?? 1 });
 }
 
 function driveView(d: { name: string; node: string; kind: string; path: string; channels: number; driveGroup: string; options: Record<string, unknown> }): object {

@@ -4,11 +4,11 @@
  * States: queued → running → done | failed. A failed backup leaves its saveset `incomplete`.
  */
 import { randomBytes } from "node:crypto";
-import { apiError, type BackupRequest, type JobEvent, type Level, type RestoreRequest } from "../api/index.js";
-import type { BrowseRow, Catalog, Drive, Job, Pool, Saveset, Task } from "../catalog/index.js";
+import { apiError, type BackupRequest, type CopyView, type JobEvent, type Level, type RestoreRequest } from "../api/index.js";
+import type { BrowseRow, Catalog, Drive, Job, Medium, Pool, Saveset, Task } from "../catalog/index.js";
 import { isReelError } from "../errors/index.js";
 import { EntryType } from "../format/index.js";
-import type { BackupResult, CommandResult, RestoreResult, RestoreRun, StreamDone, WireIndexRow } from "../transfer/index.js";
+import type { BackupResult, CommandResult, RestoreResult, RestoreRun, StreamDone, WireExtent, WireIndexRow } from "../transfer/index.js";
 import type { Agent, AgentHub } from "./agents.js";
 import type { EventBus } from "./events.js";
 import { serverError } from "./errors.js";
@@ -18,6 +18,14 @@ import { jobView } from "./views.js";
 export const MEDIA_BLOCK_SIZE = 256 * 1024;
 /** Room after a file's data for record and item headers, chunk padding and a following entry. */
 const STOP_MARGIN_BYTES = 4 * 1024 * 1024;
+
+/** One stage of a backup's route: the pool it writes, the drive and node that write it, and that node's report. */
+interface Stage {
+  pool: Pool;
+  drive: Drive;
+  node: Agent;
+  placed: Promise<StreamDone | null>;
+}
 
 /** A stream of a restore: read from `fromOffset`, up to `stopAtOffset` when only files are wanted. */
 interface PlannedStream {
@@ -47,6 +55,8 @@ export class Jobs {
   readonly #index = new Map<number, IndexSink>();
   readonly #streams = new Map<string, (done: StreamDone) => void>();
   readonly #running = new Map<number, Promise<void>>();
+  /** Streams being written per drive (a backup's stages pick the least busy drive of a group). */
+  readonly #load = new Map<string, number>();
   /** Jobs being aborted (newday): they end `aborted`, not `failed`. */
   readonly #aborting = new Set<number>();
 
@@ -56,7 +66,7 @@ export class Jobs {
 
   /** Called by the agent hub. */
   readonly agentEvents = {
-    streamDone: (node: string, done: StreamDone): void => this.#streams.get(stageKey(node, done.stream))?.(done),
+    streamDone: (node: string, done: StreamDone): void => this.#streams.get(stageKey(node, done.drive, done.stream))?.(done),
     indexRows: (job: number, rows: WireIndexRow[]): void => {
       const sink = this.#index.get(job);
       if (sink !== undefined) for (const row of rows) sink.add(row);
@@ -184,71 +194,171 @@ export class Jobs {
 
   async #runBackup(job: Job, task: Task, level: Level, base: Saveset | null): Promise<void> {
     const { catalog } = this.#o;
-    const { client, pool, drive, node } = this.#route(task);
+    const client = this.#o.hub.client(task.client);
+    if (client === null) throw serverError("SERVER_NOT_CONNECTED", `Client "${task.client}" is not connected`);
     const stream = randomBytes(16).toString("hex");
+    const stages = this.#route(task, stream);
+    const pool = stages[0]!.pool;
     const saveset = catalog.addSaveset({
       uuid: stream, task: task.name, client: task.client, level, parentId: base?.id ?? null, backupDay: job.backupDay,
       endOfLife: new Date(this.#o.now().getTime() + pool.retentionDays * DAY_MS), encrypted: false,
     });
     catalog.updateJob(job.id, { state: "running", savesetId: saveset.id, startedAt: this.#o.now() });
-    this.#publish(job.id, { log: `${level} backup of ${task.paths.join(", ")} on client "${task.client}" to drive "${drive.name}" on node "${drive.node}"` });
+    const where = stages.map((s) => `drive "${s.drive.name}" on node "${s.node.name}"`).join(" → ");
+    this.#publish(job.id, { log: `${level} backup of ${task.paths.join(", ")} on client "${task.client}" to ${where}` });
     const writer = catalog.fileIndexWriter(saveset.id);
     this.#index.set(job.id, writer);
-    const placed = new Promise<StreamDone>((resolve) => this.#streams.set(stageKey(node.name, stream), resolve));
     let result: BackupResult | null = null;
     let failure: unknown = null;
-    let announced = false;
+    let announced = 0;
     try {
-      await node.conn.request({ type: "stream.expect", stream, client: task.client, drive: { name: drive.name, kind: drive.kind, path: drive.path }, pool: pool.name, blockSize: MEDIA_BLOCK_SIZE });
-      announced = true;
+      // The last stage first: each stage's node expects the stream before the stage before it may forward it.
+      for (let i = stages.length - 1; i >= 0; i--) {
+        const stage = stages[i]!;
+        const next = stages[i + 1];
+        const sender = i === 0 ? { client: task.client } : { client: stages[i - 1]!.node.name, sender: "node" };
+        await stage.node.conn.request({
+          type: "stream.expect", stream, stage: i, ...sender, drive: driveSpec(stage.drive), pool: stage.pool.name, blockSize: MEDIA_BLOCK_SIZE,
+          ...(next === undefined ? {} : { forward: { name: next.node.name, address: next.node.dataAddress ?? "", stage: i + 1 } }),
+        });
+        announced++;
+      }
+      const first = stages[0]!.node;
       result = await client.conn.request<BackupResult>({
-        type: "backup.run", job: job.id, stream, node: { name: node.name, address: node.dataAddress ?? "" }, paths: task.paths, excludes: task.excludes,
-        level, base: base?.id ?? null, compression: task.compression, compressionLevel: task.compressionLevel, descriptor: savesetDescriptor({ task, level, stream, base, backupDay: job.backupDay, endOfLife: saveset.endOfLife, pool: pool.name }),
+        type: "backup.run", job: job.id, stream, node: { name: first.name, address: first.dataAddress ?? "" }, paths: task.paths, excludes: task.excludes,
+        level, base: base?.id ?? null, compression: task.compression, compressionLevel: task.compressionLevel,
+        descriptor: savesetDescriptor({ task, level, stream, base, backupDay: job.backupDay, endOfLife: saveset.endOfLife, pool: pool.name }),
       });
     } catch (error) {
       failure = error;
     }
-    await this.#settleBackup({ job, savesetId: saveset.id, node, stream, placed, announced, result, failure, writer });
+    await this.#settleBackup({ job, client: task.client, savesetId: saveset.id, stages, stream, announced: announced === stages.length, result, failure, writer });
   }
 
-  /** After the client answered (or failed): wait for the node's report, record the copy, finish the saveset and the job. */
-  async #settleBackup(o: { job: Job; savesetId: number; node: Agent; stream: string; placed: Promise<StreamDone>; announced: boolean; result: BackupResult | null; failure: unknown; writer: IndexSink }): Promise<void> {
+  /**
+   * After the client answered (or failed): wait for every stage's report, record the copies,
+   * finish the saveset and the job. The saveset is complete when its backup stage has it whole;
+   * a mirror stage that failed fails the job (the copy it lacks is named) but not the saveset.
+   */
+  async #settleBackup(o: { job: Job; client: string; savesetId: number; stages: Stage[]; stream: string; announced: boolean; result: BackupResult | null; failure: unknown; writer: IndexSink }): Promise<void> {
     const { catalog } = this.#o;
-    const { job, node, stream, result, failure } = o;
-    // The node reports where the stream lies even when it was cut short: keep what was written.
-    // A stream the client never opened is withdrawn instead (the node then reports nothing).
-    const opened = o.announced && (failure === null || (await this.#withdraw(node.conn, stream)));
-    const done = opened ? await Promise.race([o.placed, node.conn.closed.then(() => null)]) : null;
-    this.#streams.delete(stageKey(node.name, stream));
-    this.#index.delete(job.id);
-    if (done !== null) recordCopy(catalog, o.savesetId, done);
-    const ok = result !== null && done !== null && !done.aborted;
-    // The rows of an incomplete saveset still say what reached the media before the break.
-    o.writer.finish();
-    const counts = result ?? { files: 0, bytes: 0, errors: 0 };
-    catalog.finishSaveset(o.savesetId, { status: ok ? "complete" : "incomplete", files: counts.files, bytes: counts.bytes, errors: counts.errors });
-    if (ok) {
-      catalog.updateJob(job.id, { state: "done", endedAt: this.#o.now(), files: result.files, bytes: result.bytes, errors: result.errors, message: summary(result) });
-      return;
+    const { job, stages, stream, result, failure } = o;
+    try {
+      // The node reports where the stream lies even when it was cut short: keep what was written.
+      // A stream the client never opened is withdrawn instead (the nodes then report nothing).
+      const opened = o.announced && (failure === null || (await this.#withdraw(stages[0]!.node.conn, stream, 0)));
+      if (!opened) for (const [i, stage] of stages.entries()) if (i > 0) await this.#withdraw(stage.node.conn, stream, i);
+      const reports = await Promise.all(stages.map((stage) => (opened ? Promise.race([stage.placed, stage.node.conn.closed.then(() => null)]) : Promise.resolve(null))));
+      this.#index.delete(job.id);
+      const done = reports[0] ?? null;
+      if (done !== null) recordCopy(catalog, o.savesetId, done);
+      const mirrorProblems: string[] = [];
+      stages.slice(1).forEach((stage, i) => {
+        const report = reports[i + 1] ?? null;
+        if (report !== null && !report.aborted) recordCopy(catalog, o.savesetId, report);
+        else if (opened) mirrorProblems.push(`mirror to pool "${stage.pool.name}" on node "${stage.node.name}" failed: ${report === null ? "the node disconnected" : (report.error ?? "the stream was cut short")}`);
+      });
+      const ok = result !== null && done !== null && !done.aborted;
+      // The rows of an incomplete saveset still say what reached the media before the break.
+      o.writer.finish();
+      const counts = result ?? { files: 0, bytes: 0, errors: 0 };
+      catalog.finishSaveset(o.savesetId, { status: ok ? "complete" : "incomplete", files: counts.files, bytes: counts.bytes, errors: counts.errors });
+      if (ok && mirrorProblems.length === 0) {
+        const copies = stages.length > 1 ? `, ${stages.length} copies` : "";
+        catalog.updateJob(job.id, { state: "done", endedAt: this.#o.now(), files: result.files, bytes: result.bytes, errors: result.errors, message: summary(result) + copies });
+        return;
+      }
+      if (ok) throw serverError("SERVER_JOB_FAILED", `saveset ${o.savesetId} is complete on pool "${stages[0]!.pool.name}", but ${mirrorProblems.join("; ")}`);
+      throw serverError("SERVER_JOB_FAILED", whyBackupFailed(failure, done, opened, stages[0]!.node.name), {}, failure ?? undefined);
+    } finally {
+      for (const stage of stages) {
+        this.#streams.delete(stageKey(stage.node.name, stage.drive.name, stream));
+        this.#load.set(stage.drive.name, (this.#load.get(stage.drive.name) ?? 1) - 1);
+      }
     }
-    throw serverError("SERVER_JOB_FAILED", whyBackupFailed(failure, done, opened, node.name), {}, failure ?? undefined);
   }
 
-  /** Where a task's backup goes: its client, its pool, a drive of the pool's group on a connected node. */
-  #route(task: Task): { client: Agent; pool: Pool; drive: Drive; node: Agent } {
+  /**
+   * Where a task's backup goes: a drive of its pool's group, then one of each mirror pool's group
+   * (the route's stages), each on a connected node: a drive with a free channel, the least busy
+   * of the group, so that concurrent streams spread over the group's agents (a stream of one
+   * agent may go on to any agent of the next stage). Registers for each stage's report.
+   */
+  #route(task: Task, stream: string): Stage[] {
     const { catalog, hub } = this.#o;
-    const client = hub.client(task.client);
-    if (client === null) throw serverError("SERVER_NOT_CONNECTED", `Client "${task.client}" is not connected`);
-    const pool = catalog.getPool(task.pool)!;
-    const drive = catalog.listDrives().find((d) => d.driveGroup === pool.driveGroup && hub.isConnected("node", d.node));
-    if (drive === undefined) throw serverError("SERVER_NO_DRIVE", `No drive of group "${pool.driveGroup}" (pool "${pool.name}") is on a connected node`);
-    return { client, pool, drive, node: hub.node(drive.node)! };
+    const drives = catalog.listDrives();
+    const stages: Stage[] = [];
+    for (const poolName of [task.pool, ...task.mirrors]) {
+      const pool = catalog.getPool(poolName);
+      if (pool === null) throw serverError("SERVER_NO_DRIVE", `Task "${task.name}" names pool "${poolName}", which does not exist`);
+      const candidates = drives.filter((d) => d.driveGroup === pool.driveGroup && hub.isConnected("node", d.node) && !stages.some((s) => s.drive.name === d.name));
+      // A drive with a free channel first, then the least busy; ties go by name.
+      const busy = (d: Drive): number => {
+        const load = this.#load.get(d.name) ?? 0;
+        return (load >= d.channels ? 1_000_000 : 0) + load;
+      };
+      const drive = candidates.sort((a, b) => busy(a) - busy(b))[0];
+      if (drive === undefined) throw serverError("SERVER_NO_DRIVE", `No drive of group "${pool.driveGroup}" (pool "${pool.name}") is on a connected node`);
+      stages.push({ pool, drive, node: hub.node(drive.node)!, placed: Promise.resolve(null) });
+    }
+    for (const stage of stages) {
+      this.#load.set(stage.drive.name, (this.#load.get(stage.drive.name) ?? 0) + 1);
+      stage.placed = new Promise<StreamDone>((resolve) => this.#streams.set(stageKey(stage.node.name, stage.drive.name, stream), resolve));
+    }
+    return stages;
+  }
+
+  /** A saveset's copies for the API: pool, drive, node, media; best first as a restore reads them. */
+  copiesView(savesetId: number): CopyView[] {
+    const { catalog } = this.#o;
+    const views = catalog.copiesOf(savesetId).filter((c) => c.segments.length > 0).map((copy) => {
+      const media = copy.segments.map((g) => catalog.getMedium(g.mediumId)!);
+      const drive = catalog.getDrive(media[0]!.drive)!;
+      const damaged = media.some((m) => m.state === "error");
+      return {
+        rank: (damaged ? 10 : 0) + (KIND_RANK[drive.kind] ?? 3),
+        view: {
+          id: copy.id, pool: media[0]!.pool, drive: drive.name, node: drive.node, kind: drive.kind, media: [...new Set(media.map((m) => m.label))],
+          blocks: copy.extents.reduce((n, e) => n + e.blockCount, 0),
+        },
+      };
+    });
+    return views.sort((a, b) => a.rank - b.rank).map((v) => v.view);
+  }
+
+  /**
+   * The copies of a saveset a restore may read, best first: on a connected node, not on a medium
+   * known to be damaged, online disk before tape (a dir drive before a vtl before a tape), then
+   * the oldest. `pool`: only the copies on that pool's media.
+   */
+  #sourcesOf(saveset: Saveset, pool: string | undefined): Array<{ node: Agent; drive: Drive; extents: WireExtent[]; rank: number }> {
+    const { catalog, hub } = this.#o;
+    const media = new Map<number, Medium>();
+    const medium = (id: number): Medium => {
+      let m = media.get(id);
+      if (m === undefined) media.set(id, (m = catalog.getMedium(id)!));
+      return m;
+    };
+    const sources = [];
+    for (const copy of catalog.copiesOf(saveset.id)) {
+      if (copy.segments.length === 0) continue;
+      const first = medium(copy.segments[0]!.mediumId);
+      if (pool !== undefined && first.pool !== pool) continue;
+      const drive = catalog.getDrive(first.drive);
+      const node = drive === null ? null : hub.node(drive.node);
+      if (drive === null || node === null) continue;
+      const damaged = copy.segments.some((g) => medium(g.mediumId).state === "error");
+      const rank = (damaged ? 10 : 0) + (KIND_RANK[drive.kind] ?? 3);
+      sources.push({ node, drive, rank, extents: copy.extents.map((e) => ({ label: medium(e.mediumId).label, firstBlock: e.firstBlock, blockCount: e.blockCount, streamOffset: e.streamOffset })) });
+    }
+    // A stable sort: copies of equal rank keep their age order.
+    return sources.sort((a, b) => a.rank - b.rank);
   }
 
   /** Tells the node to forget an announced stream; true when the client had opened it already. */
-  async #withdraw(node: { request<T>(message: { type: string; [k: string]: unknown }): Promise<T> }, stream: string): Promise<boolean> {
+  async #withdraw(node: { request<T>(message: { type: string; [k: string]: unknown }): Promise<T> }, stream: string, stage: number): Promise<boolean> {
     try {
-      return (await node.request<{ opened: boolean }>({ type: "stream.withdraw", stream })).opened;
+      return (await node.request<{ opened: boolean }>({ type: "stream.withdraw", stream, stage })).opened;
     } catch {
       return true; // the node is gone: its closed connection ends the wait
     }
@@ -262,11 +372,12 @@ export class Jobs {
     if (request.target !== undefined && !request.target.startsWith("/")) throw apiError("API_BAD_REQUEST", `body/target "${request.target}" must be an absolute path`);
     const client = request.client ?? saveset.client;
     const selection = (request.paths ?? []).map((p) => Buffer.from(p.replace(/^\/+/, "").replace(/\/+$/, ""), "utf8"));
+    if (request.pool !== undefined && catalog.getPool(request.pool) === null) throw apiError("API_NOT_FOUND", `No pool "${request.pool}"`);
     const plan = this.#plan(saveset, selection);
     const job = catalog.addJob({ kind: "restore", task: saveset.task, client, level: null, backupDay: this.backupDay(), savesetId: saveset.id });
     this.#publish(job.id);
     const target = request.inPlace === true ? "/" : request.target!;
-    this.#track(job, () => this.#runRestore(job, client, target, selection, request.overwrite ?? (request.inPlace === true ? "older" : "always"), plan));
+    this.#track(job, () => this.#runRestore(job, client, target, selection, request.overwrite ?? (request.inPlace === true ? "older" : "always"), plan, request.pool));
     return job;
   }
 
@@ -309,7 +420,7 @@ export class Jobs {
     });
   }
 
-  async #runRestore(job: Job, clientName: string, target: string, selection: Buffer[], overwrite: RestoreRun["overwrite"], plan: PlannedStream[]): Promise<void> {
+  async #runRestore(job: Job, clientName: string, target: string, selection: Buffer[], overwrite: RestoreRun["overwrite"], plan: PlannedStream[], pool: string | undefined): Promise<void> {
     const { catalog, hub } = this.#o;
     const client = hub.client(clientName);
     if (client === null) throw serverError("SERVER_NOT_CONNECTED", `Client "${clientName}" is not connected`);
@@ -317,17 +428,12 @@ export class Jobs {
     this.#publish(job.id, { log: `restore of ${plan.length} stream(s) into ${target} on client "${clientName}"` });
     const streams: RestoreRun["streams"] = [];
     for (const part of plan) {
-      const copy = catalog.copiesOf(part.saveset.id)[0];
-      if (copy === undefined) throw serverError("SERVER_JOB_FAILED", `Saveset ${part.saveset.id} has no copy on any medium`);
-      const first = catalog.getMedium(copy.segments[0]!.mediumId)!;
-      const drive = catalog.getDrive(first.drive)!;
-      const node = hub.node(drive.node);
-      if (node === null) throw serverError("SERVER_NOT_CONNECTED", `Node "${drive.node}", which holds saveset ${part.saveset.id}, is not connected`);
-      const labels = new Map(copy.segments.map((g) => [g.mediumId, catalog.getMedium(g.mediumId)!.label]));
-      const extents = copy.extents.map((e) => ({ label: labels.get(e.mediumId) ?? catalog.getMedium(e.mediumId)!.label, firstBlock: e.firstBlock, blockCount: e.blockCount, streamOffset: e.streamOffset }));
+      const [best, ...others] = this.#sourcesOf(part.saveset, pool);
+      if (best === undefined) throw serverError("SERVER_JOB_FAILED", `Saveset ${part.saveset.id} has no copy${pool === undefined ? "" : ` in pool "${pool}"`} on a connected node`);
+      const alternatives = others.map((o) => ({ node: o.node.name === best.node.name ? null : { name: o.node.name, address: o.node.dataAddress ?? "" }, drive: driveSpec(o.drive), extents: o.extents }));
       const stop = part.stopAtOffset === undefined ? {} : { stopAtOffset: part.stopAtOffset };
-      await node.conn.request({ type: "stream.serve", stream: part.saveset.uuid, client: clientName, drive: { name: drive.name, kind: drive.kind, path: drive.path }, extents, fromOffset: part.fromOffset, ...stop });
-      streams.push({ stream: part.saveset.uuid, node: { name: node.name, address: node.dataAddress ?? "" }, fromOffset: part.fromOffset, partial: part.stopAtOffset !== undefined });
+      await best.node.conn.request({ type: "stream.serve", stream: part.saveset.uuid, client: clientName, drive: driveSpec(best.drive), extents: best.extents, fromOffset: part.fromOffset, ...stop, alternatives });
+      streams.push({ stream: part.saveset.uuid, node: { name: best.node.name, address: best.node.dataAddress ?? "" }, fromOffset: part.fromOffset, partial: part.stopAtOffset !== undefined });
     }
     const result = await client.conn.request<RestoreResult>({
       type: "restore.run", job: job.id, target, selection: selection.map((p) => p.toString("base64")), overwrite, numericOwner: false, streams,
@@ -340,9 +446,16 @@ export class Jobs {
   }
 }
 
-/** Where a node's report of a stream goes: each stage of a chain reports the same stream. */
-function stageKey(node: string, stream: string): string {
-  return `${node}/${stream}`;
+/** Which copies a restore reads first: online disk before tape. */
+const KIND_RANK: Record<string, number> = { dir: 0, vtl: 1, tape: 2 };
+
+function driveSpec(drive: Drive): { name: string; kind: string; path: string; options: Record<string, unknown> } {
+  return { name: drive.name, kind: drive.kind, path: drive.path, options: drive.options };
+}
+
+/** Where a node's report of a stream goes: each stage of a chain reports the same stream (one node may write two stages). */
+function stageKey(node: string, drive: string, stream: string): string {
+  return `${node}/${drive}/${stream}`;
 }
 
 /** Why a backup failed, both sides: the client's own error and what the node saw. */

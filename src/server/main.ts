@@ -16,6 +16,8 @@ import { startEmbeddedClient } from "./embedded-client.js";
 import { EventBus } from "./events.js";
 import { buildHttp } from "./http.js";
 import { Jobs } from "./jobs.js";
+import { MediaJobs } from "./media-jobs.js";
+import { MediaRecycler } from "./media-recycle.js";
 import { EMBEDDED_CLIENT, EMBEDDED_NODE, openDataDir } from "./setup.js";
 
 export const VERSION = "0.1.0";
@@ -77,23 +79,29 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (interrupted > 0) log(`marked ${interrupted} saveset(s) interrupted by the last shutdown as incomplete`);
   const bus = new EventBus();
   let jobs: Jobs | null = null;
+  let media: MediaJobs | null = null;
   let copies: CopyJobs | null = null;
   const hub = new AgentHub(catalog, {
     // Backups and copy jobs each take the reports of the streams they wait for.
     streamDone: (node, done) => [jobs, copies].forEach((j) => j?.agentEvents.streamDone(node, done)),
-    indexRows: (job, rows) => jobs?.agentEvents.indexRows(job, rows),
+    indexRows: (job, rows) => {
+      jobs?.agentEvents.indexRows(job, rows);
+      media?.indexRows(job, rows);
+    },
     progress: (job, files, bytes, line) => jobs?.agentEvents.progress(job, files, bytes, line),
   });
   jobs = new Jobs({ catalog, hub, bus, now: () => calendarClock.now(), log, backupDayOf: (at) => calendar!.backupDay(at) });
+  media = new MediaJobs({ catalog, hub, bus, now: () => calendarClock.now(), log, backupDay: () => jobs.backupDay() });
   const copyJobs = (copies = new CopyJobs({ catalog, hub, bus, now: () => calendarClock.now(), log, backupDayOf: (at) => calendar!.backupDay(at) }));
   const stoppers: Array<() => Promise<void>> = [];
   try {
     await hub.listen(agentAt.host, agentAt.port, data.server);
     stoppers.push(() => hub.close());
     const agentAddress = formatAddress({ host: agentAt.host === "0.0.0.0" ? "127.0.0.1" : agentAt.host, port: hub.port });
-    const theCalendar = new ServerCalendar({ catalog, jobs, copies: copyJobs, bus, clock: calendarClock, defaultTimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, log });
+    const recycler = new MediaRecycler({ catalog, hub, log });
+    const theCalendar = new ServerCalendar({ catalog, jobs, media: recycler, checks: media, copies: copyJobs, bus, clock: calendarClock, defaultTimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, log });
     calendar = theCalendar;
-    const app = buildHttp({ catalog, hub, jobs, copies: copyJobs, bus, calendar: theCalendar, ca: data.ca, now, agentAddress: () => agentAddress, version: VERSION });
+    const app = buildHttp({ catalog, hub, jobs, media, recycler, copies: copyJobs, bus, calendar: theCalendar, ca: data.ca, now, agentAddress: () => agentAddress, version: VERSION });
     await app.listen({ host: api.host, port: api.port });
     stoppers.push(() => app.close());
     const port = (app.server.address() as { port: number }).port;
@@ -111,12 +119,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await theCalendar.daemon.stop();
       await daemon;
     });
-    if (data.created) log(`initialised ${options.dataDir}: catalog, CA, admin token in ${join(options.dataDir, "admin.token")}`);
+    const note = dataDirNote(data, options.dataDir);
+    if (note !== null) log(note);
     return {
       url, agentAddress, adminToken: data.adminToken, dataDir: options.dataDir,
       close: async () => {
         for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
-        await Promise.all([jobs.idle(), copyJobs.idle()]).catch(() => undefined);
+        await Promise.all([jobs.idle(), media.idle(), copyJobs.idle()]).catch(() => undefined);
         catalog.close();
       },
     };
@@ -125,6 +134,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     catalog.close();
     throw error;
   }
+}
+
+/** What this start made of the data directory, for the log: all of it, or a new catalog. */
+function dataDirNote(data: { created: boolean; isCatalogNew: boolean }, dir: string): string | null {
+  if (data.created) return `initialised ${dir}: catalog, CA, admin token in ${join(dir, "admin.token")}`;
+  if (data.isCatalogNew) return `the catalog of ${dir} was missing: started a new one; "reel media scan --drive disk0" brings back what the media hold`;
+  return null;
 }
 
 export interface AgentOptions {

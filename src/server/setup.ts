@@ -21,6 +21,8 @@ export interface DataDir {
   embeddedClient: Identity;
   adminToken: string;
   created: boolean;
+  /** The catalog file was missing on a later start: a new one was made (media scan brings back the rest). */
+  isCatalogNew: boolean;
 }
 
 export function newToken(): string {
@@ -57,9 +59,12 @@ export async function openDataDir(dir: string, now: () => Date): Promise<DataDir
     throw serverError("SERVER_DATA_DIR", `Cannot create the data directory "${dir}": ${error instanceof Error ? error.message : String(error)}`, { dir }, error);
   }
   const created = !existsSync(join(dir, "ca", "cert.pem"));
+  const isCatalogLost = !created && !existsSync(join(dir, "catalog.sqlite"));
   const catalog = Catalog.open(join(dir, "catalog.sqlite"), { now });
   try {
     if (created) await initialise(dir, catalog, now());
+    // The catalog is gone but the identities stay: a new catalog knows what the first start made; `reel media scan` brings back the rest.
+    else if (isCatalogLost) seedCatalog(dir, catalog, readFileSync(join(dir, "admin.token"), "utf8").trim());
     const ca = { certPem: readFileSync(join(dir, "ca", "cert.pem"), "utf8"), keyPem: readFileSync(join(dir, "ca", "key.pem"), "utf8") };
     return {
       catalog, ca, created,
@@ -67,6 +72,7 @@ export async function openDataDir(dir: string, now: () => Date): Promise<DataDir
       embeddedNode: loadIdentity(join(dir, "agents", `node-${EMBEDDED_NODE}`)),
       embeddedClient: loadIdentity(join(dir, "agents", `client-${EMBEDDED_CLIENT}`)),
       adminToken: readFileSync(join(dir, "admin.token"), "utf8").trim(),
+      isCatalogNew: isCatalogLost,
     };
   } catch (error) {
     catalog.close();
@@ -77,6 +83,17 @@ export async function openDataDir(dir: string, now: () => Date): Promise<DataDir
   }
 }
 
+/** What a new catalog starts with: the admin token, the embedded node and client, the default pool and drive. */
+function seedCatalog(dir: string, catalog: Catalog, adminToken: string): void {
+  catalog.transaction(() => {
+    catalog.addApiToken({ name: "admin", role: "admin", token: adminToken });
+    catalog.putNode({ name: EMBEDDED_NODE, dataAddress: null, certFingerprint: null });
+    catalog.putClient({ name: EMBEDDED_CLIENT, certFingerprint: null });
+    catalog.putPool({ name: "default", retentionDays: 30, driveGroup: "default", mediumSize: 4 * 1024 ** 3 });
+    catalog.putDrive({ name: "disk0", node: EMBEDDED_NODE, kind: "dir", path: join(dir, "media"), channels: 8, driveGroup: "default" });
+  });
+}
+
 async function initialise(dir: string, catalog: Catalog, now: Date): Promise<void> {
   const ca = await createAuthority({ commonName: "reel CA", now });
   const server = await issue(ca, "server", "server", now);
@@ -84,13 +101,7 @@ async function initialise(dir: string, catalog: Catalog, now: Date): Promise<voi
   saveIdentity(join(dir, "agents", `node-${EMBEDDED_NODE}`), await issue(ca, "node", EMBEDDED_NODE, now));
   saveIdentity(join(dir, "agents", `client-${EMBEDDED_CLIENT}`), await issue(ca, "client", EMBEDDED_CLIENT, now));
   const token = newToken();
-  catalog.transaction(() => {
-    catalog.addApiToken({ name: "admin", role: "admin", token });
-    catalog.putNode({ name: EMBEDDED_NODE, dataAddress: null, certFingerprint: null });
-    catalog.putClient({ name: EMBEDDED_CLIENT, certFingerprint: null });
-    catalog.putPool({ name: "default", retentionDays: 30, driveGroup: "default", mediumSize: 4 * 1024 ** 3 });
-    catalog.putDrive({ name: "disk0", node: EMBEDDED_NODE, kind: "dir", path: join(dir, "media"), channels: 8, driveGroup: "default" });
-  });
+  seedCatalog(dir, catalog, token);
   mkdirSync(join(dir, "media"), { recursive: true });
   writeSecret(join(dir, "admin.token"), `${token}\n`);
   // The CA's key last: its presence marks a finished initialisation.

@@ -187,9 +187,13 @@ export class ClientService {
         if (eof === null) throw serviceError("TRANSFER_JOB_FAILED", `Node "${part.node.name}" closed the connection before the end of stream ${part.stream}${error === null ? "" : `: ${error.message}`}`);
       });
       await Promise.race([ended, closed]);
-      for (const loss of (eof as StreamEof | null)?.losses ?? []) reporter.error(`stream ${part.stream}: ${loss}`);
+      const got = eof as StreamEof | null;
+      const losses = got?.losses ?? [];
+      for (const loss of losses) reporter.error(`stream ${part.stream}: ${loss}`);
+      for (const line of got?.repaired ?? []) reporter.warn("repaired", `stream ${part.stream}: ${line}`);
       const result = await restore.endStream(part.partial === true);
-      return { files: result.files, bytes: result.bytes, damaged: result.damaged, errors: result.errors };
+      // A range no copy could give may have held whole entries: the restore is not whole even if no file shows damage.
+      return { files: result.files, bytes: result.bytes, damaged: result.damaged, errors: result.errors + losses.length };
     } finally {
       await node.close().catch(() => undefined);
     }

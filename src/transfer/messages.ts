@@ -22,10 +22,23 @@ export interface StreamExpect {
   drive: DriveSpec;
   pool: string;
   blockSize: number;
-  /** The node of the next stage of the chain, which expects the stream from this node. */
-  forward?: { name: string; address: string };
+  /** Its stage in the chain: 0 the backup stage (from the client), 1 the first mirror... (default 0). */
+  stage?: number;
+  /** The node of the next stage of the chain, which expects the stream from this node for that stage. */
+  forward?: { name: string; address: string; stage: number };
 }
-/** Server → node: a client will ask for this stream; read it from these extents. */
+/** Where one copy of a stream lies: a drive of a node, and the extents on its volumes. */
+export interface StreamSource {
+  /** The node whose drive holds it (its data address); null: the node that serves the stream. */
+  node: { name: string; address: string } | null;
+  drive: DriveSpec;
+  extents: WireExtent[];
+}
+/**
+ * Server → node: a client will ask for this stream; read it from these extents. Where they
+ * fail (a damaged block, a missing volume), read the same stream range from the alternatives,
+ * other copies in order of preference, on this node or another.
+ */
 export interface StreamServe {
   type: "stream.serve";
   stream: string;
@@ -35,9 +48,10 @@ export interface StreamServe {
   fromOffset: number;
   /** Stop after the record that reaches this stream offset (a restore of a few files); absent: read to the end. */
   stopAtOffset?: number;
+  alternatives?: StreamSource[];
 }
-/** Server → node: the client failed; forget the stream if it was never opened. Reply: `{ opened }`. */
-export interface StreamWithdraw { type: "stream.withdraw"; stream: string }
+/** Server → node: the client failed; forget the stream if it was never opened (from that sender, if named). Reply: `{ opened }`. */
+export interface StreamWithdraw { type: "stream.withdraw"; stream: string; stage?: number }
 /** Node → server: asks for a new volume on a drive (the catalog names it). */
 export interface VolumeNext { type: "volume.next"; drive: string; pool: string; blockSize: number }
 export interface VolumeNextReply { label: string; mediumId: string; capacityBytes: number }
@@ -47,6 +61,8 @@ export interface VolumeEvent { type: "volume.event"; drive: string; label: strin
 export interface StreamDone {
   type: "stream.done";
   stream: string;
+  /** The drive it was written on (a node may write two stages of one chain). */
+  drive: string;
   aborted: boolean;
   error: string | null;
   bytes: number;
@@ -90,19 +106,86 @@ export interface RestoreRun {
 export interface RestoreResult { files: number; bytes: number; damaged: number; errors: number }
 
 /** Client → node on a data connection. */
-export interface StreamOpen { type: "stream.open"; stream: string }
+export interface StreamOpen { type: "stream.open"; stream: string; stage?: number }
 export interface StreamClose { type: "stream.close"; stream: string }
-export interface StreamRead { type: "stream.read"; stream: string }
+export interface StreamRead {
+  type: "stream.read";
+  stream: string;
+  /** Only from another node filling in a range from its copy: where the copy lies, and the range. */
+  source?: { drive: DriveSpec; extents: WireExtent[] };
+  fromOffset?: number;
+  stopAtOffset?: number;
+}
 /** Node → client after the last RECORD of a read. */
-export interface StreamEof { type: "stream.eof"; stream: string; losses: string[] }
+export interface StreamEof { type: "stream.eof"; stream: string; losses: string[]; repaired?: string[]; complete?: boolean }
+
+/** Server → node: read every block of a volume and check its checksum (`reel media check`). */
+export interface MediaCheck { type: "media.check"; drive: DriveSpec; label: string }
+export interface MediaCheckReply {
+  label: string;
+  /** Blocks on the volume, the label included. */
+  blocks: number;
+  damaged: number;
+  /** The first damaged block numbers (at most 100; `damaged` counts them all). */
+  damagedBlocks: number[];
+  /** The label block is intact and names this label. */
+  isLabelOk: boolean;
+  /** Streams with blocks on the volume (ids as 32 hex digits) and how many intact blocks each has. */
+  streams: { stream: string; blocks: number }[];
+}
+
+/** Server → node: list what a drive's volumes hold, from the media alone (`reel media scan`). */
+export interface MediaScan { type: "media.scan"; drive: DriveSpec; labels?: string[] }
+export interface ScannedVolume {
+  label: string;
+  /** From the label block: the medium id (32 hex digits), pool and time of labelling. */
+  mediumId: string;
+  pool: string | null;
+  createdAt: string;
+  blockSize: number;
+  blocks: number;
+  damaged: number;
+}
+/** One copy of a stream on the drive's volumes: its HEAD (null when lost) and where its blocks lie. */
+export interface ScannedStream {
+  stream: string;
+  pool: string | null;
+  head: { createdAt: string; descriptor: Record<string, unknown>; compression: "none" | "zstd"; isEncrypted: boolean } | null;
+  /** A block with the end-of-stream flag was seen: the writer wrote the trailer. */
+  hasEnd: boolean;
+  bytes: number;
+  segments: { label: string; firstBlock: number; lastBlock: number; streamOffset: number }[];
+  extents: WireExtent[];
+}
+export interface MediaScanReply {
+  volumes: ScannedVolume[];
+  streams: ScannedStream[];
+  /** Volumes that could not be read, or whose label block is damaged. */
+  unreadable: { label: string; reason: string }[];
+}
+
+/**
+ * Server → node: decode one stream from these extents and send its file-index rows (BINARY
+ * frames tagged with `job`) before the reply.
+ */
+export interface MediaScanRead { type: "media.scan.read"; job: number; drive: DriveSpec; stream: string; extents: WireExtent[] }
+export interface MediaScanReadReply {
+  /** The TRAILER as read, or null when the stream has none (incomplete). */
+  trailer: { entryCount: number; dataBytes: number; isIntact: boolean; problems: string[] } | null;
+  entries: number;
+  dataBytes: number;
+  rows: number;
+  /** Damage met on the way, for people. */
+  losses: string[];
+}
 
 /** A stream of a copy job: where it lies on the source volumes and the node of its first copy stage. */
 export interface CopyStream {
   stream: string;
   /** The source copy's extents (volume labels of `CopyRun.volumes`), in stream order. */
   extents: WireExtent[];
-  /** The node of copy stage 1, told by the server to expect the stream from this node. */
-  target: { name: string; address: string };
+  /** The node of copy stage 1 and that stage's number, told by the server to expect the stream from this node. */
+  target: { name: string; address: string; stage: number };
 }
 /**
  * Server → node: copy these streams from these volumes to copy stages (a copy, migration or

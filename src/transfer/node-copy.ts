@@ -104,7 +104,7 @@ class CopyOut {
   async send(record: Uint8Array, isTrailer: boolean): Promise<void> {
     try {
       if (this.#sender === null) {
-        this.#sender = await StageSender.open({ target: this.spec.target, stream: this.spec.stream, identity: this.#identity });
+        this.#sender = await StageSender.open({ target: this.spec.target, stream: this.spec.stream, stage: this.spec.target.stage, identity: this.#identity });
         this.opened = true;
       }
       await this.#sender.write(record);
@@ -216,7 +216,7 @@ async function demux(ctx: NodeCopyContext, request: CopyRun, outs: CopyOut[]): P
           await out.send(record, header.type === RecordType.trailer);
           if (out.finished && !out.complete && out.error !== null) throw new StopRead();
         },
-        onLoss: (loss) => losses.push(`stream bytes ${loss.fromOffset}–${loss.toOffset} lost on volume "${loss.label}": ${loss.reason}`),
+        onLoss: (loss) => void losses.push(`stream bytes ${loss.fromOffset}–${loss.toOffset} lost on volume "${loss.label}": ${loss.reason}`),
       });
       counts.blocksRead += read.blocksRead;
       counts.damagedBlocks += read.damagedBlocks.length;

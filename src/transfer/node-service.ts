@@ -8,7 +8,9 @@ import { type Drive, type DriveSpec, makeDrive, MediaAgent, readStreamRecords, t
 import type { Connection } from "./connection.js";
 import { connectTls, type Identity, listenTls } from "./tls.js";
 import { serviceError } from "./service-errors.js";
-import type { StreamDone, StreamExpect, StreamServe, VolumeNextReply } from "./messages.js";
+import type { StreamDone, StreamExpect, StreamOpen, StreamRead, StreamServe, StreamWithdraw, VolumeNextReply } from "./messages.js";
+import { serveStream, sourcesOf } from "./node-serve.js";
+import type { WireExtent } from "./placement.js";
 import { type Address, formatAddress } from "./address.js";
 import { handleMediaRequest } from "./node-media.js";
 import { StageSender } from "./stage-sender.js";
@@ -31,17 +33,28 @@ interface DriveState {
   agent: MediaAgent;
 }
 
+/** An announced stream, by its stage in the chain (one node may hold several stages of one stream). */
+function expectKey(stage: number, stream: string): string {
+  return `${stage}/${stream}`;
+}
+
 function agentKey(drive: string, pool: string): string {
   return `${drive}/${pool}`;
+}
+
+/** One stage of a stream written on this node: its drive, its media agent's key, the agent's writer. */
+interface LocalStage {
+  driveName: string;
+  agent: string;
+  writer: StreamWriter;
 }
 
 /** A stream being received on a data connection. */
 interface Incoming {
   stream: string;
-  /** Its media agent's key (drive and pool). */
-  drive: string;
-  writer: StreamWriter;
-  /** The next stage of its chain, while it takes the records. */
+  /** The stages on this node, in chain order: the one the sender named first. */
+  stages: LocalStage[];
+  /** The next stage on another node, while it takes the records. */
   forward: StageSender | null;
   forwardError: Error | null;
 }
@@ -51,6 +64,7 @@ export class NodeService {
   #server: Connection | null = null;
   #listener: { port: number; close(): Promise<void> } | null = null;
   readonly #drives = new Map<string, DriveState>();
+  /** Announced streams by sender and stream id (one node may hold two stages of a chain). */
   readonly #expected = new Map<string, StreamExpect>();
   readonly #serving = new Map<string, StreamServe>();
 
@@ -94,15 +108,16 @@ export class NodeService {
       case "stream.expect": {
         const expect = message as unknown as StreamExpect;
         this.#driveFor(expect.drive, expect.pool, expect.blockSize);
-        this.#expected.set(expect.stream, expect);
+        this.#expected.set(expectKey(expect.stage ?? 0, expect.stream), expect);
         await server.reply(message as { id: number }, { ok: true });
         return;
       }
       case "stream.withdraw": {
         // The client failed before it opened the stream (or after: then its end is reported as usual).
-        const stream = String(message["stream"]);
-        const wasWaiting = this.#expected.delete(stream);
-        await server.reply(message as { id: number }, { opened: !wasWaiting });
+        const withdraw = message as unknown as StreamWithdraw;
+        const keys = [...this.#expected.keys()].filter((key) => key.endsWith(`/${withdraw.stream}`) && (withdraw.stage === undefined || key === expectKey(withdraw.stage, withdraw.stream)));
+        for (const key of keys) this.#expected.delete(key);
+        await server.reply(message as { id: number }, { opened: keys.length === 0 });
         return;
       }
       case "stream.serve": {
@@ -157,47 +172,32 @@ export class NodeService {
    * stream (stream.open) or reads one (stream.read).
    */
   #onData(conn: Connection): void {
-    let writer: Incoming | null = null;
-    // The media agent copies each record into its blocks before write() settles, and the next
+    let incoming: Incoming | null = null;
+    // The media agents copy each record into their blocks before write() settles, and the next
     // stage's socket has taken it when its send settles.
     conn.reuseRecordMemory();
     conn.onRecord(async (record) => {
-      if (writer === null) throw serviceError("TRANSFER_BAD_MESSAGE", "A record came before stream.open");
-      const local = writer.writer.write(record);
-      if (writer.forward === null) return void (await local);
-      await Promise.all([local, this.#forward(writer, record)]);
+      if (incoming === null) throw serviceError("TRANSFER_BAD_MESSAGE", "A record came before stream.open");
+      const [first, ...mirrors] = incoming.stages;
+      const local = first!.writer.write(record);
+      if (mirrors.length === 0 && incoming.forward === null) return void (await local);
+      const held = incoming;
+      await Promise.all([local, ...mirrors.map((stage) => this.#mirrorWrite(held, stage, record)), this.#forward(held, record)]);
     });
     conn.onMessage(async (message) => {
       const request = message as { id: number; type: string; stream: string };
       try {
         if (request.type === "stream.open") {
-          const expect = this.#expected.get(request.stream);
-          if (expect === undefined || expect.client !== conn.peer?.name || (expect.sender ?? "client") !== conn.peer.kind) {
-            throw serviceError("TRANSFER_UNEXPECTED_STREAM", `Stream ${request.stream} was not announced for ${conn.peer?.kind ?? "peer"} "${conn.peer?.name ?? "?"}"`);
-          }
-          this.#expected.delete(request.stream);
-          // The next stage first: a chain that cannot be built fails before any byte is written.
-          const forward = expect.forward === undefined ? null : await StageSender.open({ target: expect.forward, stream: request.stream, identity: this.#o.identity });
-          writer = { stream: request.stream, drive: agentKey(expect.drive.name, expect.pool), writer: this.#drives.get(agentKey(expect.drive.name, expect.pool))!.agent.openStream(idFromString(request.stream)), forward, forwardError: null };
+          incoming = await this.#open(conn, request as StreamOpen);
           await conn.reply(request, { ok: true });
         } else if (request.type === "stream.close") {
-          if (writer === null) throw serviceError("TRANSFER_BAD_MESSAGE", "stream.close without stream.open");
-          const done = writer;
-          writer = null;
-          let placement;
-          try {
-            placement = await done.writer.end();
-          } catch (error) {
-            // Refused at the end (no trailer, a failed drive): the server still learns where it lies.
-            await this.#reportAborted(done, error instanceof Error ? error.message : String(error));
-            throw error;
-          }
-          await this.#report({ type: "stream.done", stream: done.stream, aborted: false, error: null, ...placement });
-          // The stream is on this stage's media; the stages after it finish before the sender hears so.
-          await this.#closeForward(done);
-          await conn.reply(request, { ok: true, bytes: placement.bytes });
+          if (incoming === null) throw serviceError("TRANSFER_BAD_MESSAGE", "stream.close without stream.open");
+          const done = incoming;
+          incoming = null;
+          const bytes = await this.#close(done);
+          await conn.reply(request, { ok: true, bytes });
         } else if (request.type === "stream.read") {
-          await this.#serve(conn, request);
+          await this.#serve(conn, request as unknown as StreamRead & { id: number });
         } else {
           throw serviceError("TRANSFER_BAD_MESSAGE", `Unknown request "${request.type}" on a data connection`);
         }
@@ -206,11 +206,87 @@ export class NodeService {
       }
     });
     void conn.closed.then(async (error) => {
-      if (writer === null) return;
-      const broken = writer;
-      writer = null;
-      await this.#reportAborted(broken, error?.message ?? "the client closed the connection before the end of the stream");
+      if (incoming === null) return;
+      const broken = incoming;
+      incoming = null;
+      await this.#abortAll(broken, error?.message ?? "the client closed the connection before the end of the stream");
     }).catch((error: unknown) => this.#o.log(`node ${this.#o.name}: ${error instanceof Error ? error.message : String(error)}`));
+  }
+
+  /**
+   * Opens an announced stream: its stage here, and the stages after it that are also on this
+   * node (written here directly, each by its own media agent, with no connection in between),
+   * then a connection to the first stage on another node. A chain that cannot be built fails
+   * before any byte is written, and the stream stays announced, so the server's withdraw learns
+   * it was never opened.
+   */
+  async #open(conn: Connection, request: StreamOpen): Promise<Incoming> {
+    const key = expectKey(typeof request.stage === "number" ? request.stage : request.stage === undefined ? 0 : -1, request.stream);
+    const first = this.#expected.get(key);
+    if (first === undefined || first.client !== conn.peer?.name || (first.sender ?? "client") !== conn.peer.kind) {
+      throw serviceError("TRANSFER_UNEXPECTED_STREAM", `Stream ${request.stream} was not announced for ${conn.peer?.kind ?? "peer"} "${conn.peer?.name ?? "?"}"`);
+    }
+    const chain: Array<{ key: string; expect: StreamExpect }> = [{ key, expect: first }];
+    for (;;) {
+      const forward = chain.at(-1)!.expect.forward;
+      if (forward === undefined || forward.name !== this.#o.name) break;
+      const nextKey = expectKey(forward.stage, request.stream);
+      const next = this.#expected.get(nextKey);
+      if (next === undefined || next.client !== this.#o.name || next.sender !== "node") break;
+      chain.push({ key: nextKey, expect: next });
+    }
+    const target = chain.at(-1)!.expect.forward;
+    const forward = target === undefined ? null : await StageSender.open({ target, stream: request.stream, stage: target.stage, identity: this.#o.identity });
+    if (!chain.every(({ key: k }) => this.#expected.has(k))) {
+      forward?.abort(serviceError("TRANSFER_UNEXPECTED_STREAM", `Stream ${request.stream} was withdrawn`));
+      throw serviceError("TRANSFER_UNEXPECTED_STREAM", `Stream ${request.stream} was withdrawn by the server`);
+    }
+    for (const { key: k } of chain) this.#expected.delete(k);
+    const id = idFromString(request.stream);
+    // The first stage checks every record; the stages after it here take the same bytes.
+    const stages = chain.map(({ expect }, i) => {
+      const agent = agentKey(expect.drive.name, expect.pool);
+      return { driveName: expect.drive.name, agent, writer: this.#drives.get(agent)!.agent.openStream(id, { checksumChecked: i > 0 }) };
+    });
+    return { stream: request.stream, stages, forward, forwardError: null };
+  }
+
+  /** stream.close: every local stage ends and reports, then the stages after them; returns the bytes written. */
+  async #close(done: Incoming): Promise<number> {
+    const [first, ...mirrors] = done.stages;
+    let placement;
+    try {
+      placement = await first!.writer.end();
+    } catch (error) {
+      // Refused at the end (no trailer, a failed drive): the server still learns where it lies.
+      await this.#abortAll(done, error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+    await this.#report({ type: "stream.done", stream: done.stream, drive: first!.driveName, aborted: false, error: null, ...placement });
+    for (const stage of mirrors) {
+      try {
+        await this.#report({ type: "stream.done", stream: done.stream, drive: stage.driveName, aborted: false, error: null, ...(await stage.writer.end()) });
+      } catch (error) {
+        await this.#reportAborted(done.stream, stage, error instanceof Error ? error.message : String(error));
+      }
+    }
+    // The stream is on this node's stages; the stages after them finish before the sender hears so.
+    await this.#closeForward(done);
+    return placement.bytes;
+  }
+
+  /** A record for a stage after the first on this node: a failing stage is dropped, the others go on. */
+  async #mirrorWrite(incoming: Incoming, stage: LocalStage, record: Uint8Array): Promise<void> {
+    try {
+      await stage.writer.write(record);
+    } catch (error) {
+      const at = incoming.stages.indexOf(stage);
+      if (at <= 0) return;
+      incoming.stages.splice(at, 1);
+      const why = error instanceof Error ? error.message : String(error);
+      this.#o.log(`node ${this.#o.name}: stream ${incoming.stream} no longer goes to drive "${stage.driveName}": ${why}`);
+      await this.#reportAborted(incoming.stream, stage, why);
+    }
   }
 
   /**
@@ -247,17 +323,22 @@ export class NodeService {
     }
   }
 
-  /** Aborts a stream and tells the server where its blocks lie (nowhere, if the drive failed). */
-  async #reportAborted(broken: Incoming, reason: string): Promise<void> {
+  /** The sender broke off: every stage here aborts and reports where its part lies; the next node's does too. */
+  async #abortAll(broken: Incoming, reason: string): Promise<void> {
     this.#dropForward(broken, new Error(reason));
+    for (const stage of broken.stages) await this.#reportAborted(broken.stream, stage, reason);
+  }
+
+  /** Aborts one stage's stream and tells the server where its blocks lie (nowhere, if the drive failed). */
+  async #reportAborted(stream: string, stage: LocalStage, reason: string): Promise<void> {
     try {
-      const placement = await broken.writer.abort();
-      await this.#report({ type: "stream.done", stream: broken.stream, aborted: true, error: reason, ...placement });
+      const placement = await stage.writer.abort();
+      await this.#report({ type: "stream.done", stream, drive: stage.driveName, aborted: true, error: reason, ...placement });
     } catch (failure) {
       // The drive failed (a full disk, an I/O error): its agent is done; the next stream gets a new one.
-      this.#forgetFailedDrive(broken.drive);
+      this.#forgetFailedDrive(stage.agent);
       const why = failure instanceof Error ? failure.message : String(failure);
-      await this.#report({ type: "stream.done", stream: broken.stream, aborted: true, error: why, bytes: 0, segments: [], extents: [] });
+      await this.#report({ type: "stream.done", stream, drive: stage.driveName, aborted: true, error: why, bytes: 0, segments: [], extents: [] });
     }
   }
 
@@ -273,25 +354,43 @@ export class NodeService {
     await this.#server.send(done as unknown as { type: string });
   }
 
-  async #serve(conn: Connection, request: { id: number; stream: string }): Promise<void> {
+  /**
+   * A stream.read: a client's restore of a stream the server offered it (from its best copy, the
+   * other copies filling what that one lost), or another node filling in a range from the copy
+   * this node holds (that read stops at its first loss: the asking node goes on elsewhere).
+   */
+  async #serve(conn: Connection, request: StreamRead & { id: number }): Promise<void> {
+    if (conn.peer?.kind === "node" && request.source !== undefined) return this.#serveRange(conn, request, request.source);
     const serve = this.#serving.get(request.stream);
     if (serve === undefined || serve.client !== conn.peer?.name) throw serviceError("TRANSFER_UNEXPECTED_STREAM", `Stream ${request.stream} was not offered to client "${conn.peer?.name ?? "?"}"`);
     this.#serving.delete(request.stream);
-    const drive = this.#driveOf(serve.drive);
+    await conn.reply(request, { ok: true });
+    const result = await serveStream({
+      stream: serve.stream, sources: sourcesOf(serve), fromOffset: serve.fromOffset, ...(serve.stopAtOffset === undefined ? {} : { stopAtOffset: serve.stopAtOffset }),
+      driveOf: (spec) => this.#driveOf(spec), identity: this.#o.identity, codecs: this.#o.codecs,
+      // The record's memory stays valid until this resolves, and sendRecord resolves once the socket took it: no copy.
+      send: (record) => conn.sendRecord(record),
+    });
+    for (const line of result.repaired) this.#o.log(`node ${this.#o.name}: stream ${serve.stream}: ${line}`);
+    await conn.send({ type: "stream.eof", stream: serve.stream, losses: result.losses, repaired: result.repaired });
+  }
+
+  async #serveRange(conn: Connection, request: StreamRead & { id: number }, source: { drive: DriveSpec; extents: WireExtent[] }): Promise<void> {
     await conn.reply(request, { ok: true });
     const losses: string[] = [];
-    const read = async (fromOffset: number, stopAtOffset?: number): Promise<void> => {
-      await readStreamRecords({
-        drive, streamId: idFromString(serve.stream), extents: serve.extents, fromOffset, codecs: this.#o.codecs,
-        ...(stopAtOffset === undefined ? {} : { stopAtOffset }),
-        // The record's memory stays valid until this resolves, and sendRecord resolves once the socket took it: no copy.
-        onRecord: (record) => conn.sendRecord(record),
-        onLoss: (loss) => losses.push(`${loss.reason} (stream bytes ${loss.fromOffset}–${loss.toOffset}, volume ${loss.label}${loss.block === null ? "" : ` block ${loss.block}`})`),
-      });
-    };
-    // Seeking: the HEAD first (it says how the stream is sealed), then from the chunk asked for.
-    if (serve.fromOffset > 0) await read(0, 1);
-    await read(serve.fromOffset, serve.stopAtOffset);
-    await conn.send({ type: "stream.eof", stream: serve.stream, losses });
+    const stop = new Error("stopped at the first loss");
+    const result = await readStreamRecords({
+      drive: this.#driveOf(source.drive), streamId: idFromString(request.stream), extents: source.extents, fromOffset: request.fromOffset ?? 0, codecs: this.#o.codecs,
+      ...(request.stopAtOffset === undefined ? {} : { stopAtOffset: request.stopAtOffset }),
+      onRecord: (record) => {
+        if (losses.length > 0) throw stop;
+        return conn.sendRecord(record);
+      },
+      onLoss: (loss) => void losses.push(`${loss.reason} (stream bytes ${loss.fromOffset}–${loss.toOffset}, volume ${loss.label}${loss.block === null ? "" : ` block ${loss.block}`})`),
+    }).catch((error: unknown) => {
+      if (error === stop) return null;
+      throw error;
+    });
+    await conn.send({ type: "stream.eof", stream: request.stream, losses, complete: result?.isComplete ?? false });
   }
 }

@@ -13,24 +13,26 @@ import { connectTls, type Identity } from "./tls.js";
 export interface StageTarget {
   name: string;
   address: string;
+  /** Its place in the chain (1: the first stage after the backup stage); the node expects the stream for that stage. */
+  stage: number;
 }
 
 export class StageSender {
-  readonly target: StageTarget;
+  readonly target: { name: string; address: string };
   readonly stream: string;
   readonly #conn: Connection;
 
-  private constructor(target: StageTarget, stream: string, conn: Connection) {
+  private constructor(target: { name: string; address: string }, stream: string, conn: Connection) {
     this.target = target;
     this.stream = stream;
     this.#conn = conn;
   }
 
   /** Connects to the next stage's node and opens the stream there. */
-  static async open(o: { target: StageTarget; stream: string; identity: Identity }): Promise<StageSender> {
+  static async open(o: { target: { name: string; address: string }; stream: string; stage: number; identity: Identity }): Promise<StageSender> {
     const conn = await connectTls({ ...parseAddress(o.target.address, `node "${o.target.name}"`), identity: o.identity, expect: "node", name: o.target.name });
     try {
-      await conn.request({ type: "stream.open", stream: o.stream });
+      await conn.request({ type: "stream.open", stream: o.stream, stage: o.stage });
     } catch (error) {
       conn.destroy();
       throw error;

@@ -1,9 +1,10 @@
 import type { Command } from "commander";
-import type { DriveView, MediumView, PoolView } from "../../api/index.js";
+import type { DriveView, PoolView } from "../../api/index.js";
 import { ReelError } from "../../errors/index.js";
 import { ApiClient } from "../api-client.js";
 import type { CliContext } from "../context.js";
 import { humanBytes } from "../render/job-follow.js";
+import { driveOptionsText } from "./drive.js";
 import { withServer } from "./server-options.js";
 
 function sizeOf(text: string): number {
@@ -13,7 +14,7 @@ function sizeOf(text: string): number {
   return Number(match[1]) * 1024 ** ({ "": 0, K: 1, M: 2, G: 3, T: 4 }[unit] ?? 0);
 }
 
-/** `reel pools`, `reel pool set`, `reel drives`, `reel media`: what media the server has. */
+/** `reel pools`, `reel pool set`, `reel drives`: the pools and drives the server has (media: media.ts). */
 export function poolCommands(program: Command, ctx: CliContext): void {
   withServer(program.command("pools"))
     .description("list pools")
@@ -42,14 +43,9 @@ export function poolCommands(program: Command, ctx: CliContext): void {
     .action(async (o: { json: boolean; server?: string; token?: string }) => {
       const list = await ApiClient.from(ctx, o).call<DriveView[]>("GET", "/drives");
       if (o.json) return void ctx.stdout.write(`${JSON.stringify(list)}\n`);
-      for (const d of list) ctx.stdout.write(`${d.name}  ${d.kind}  node ${d.node}  group ${d.driveGroup}  ${d.path}\n`);
-    });
-  withServer(program.command("media"))
-    .description("list media (volumes)")
-    .option("--json", "print JSON", false)
-    .action(async (o: { json: boolean; server?: string; token?: string }) => {
-      const list = await ApiClient.from(ctx, o).call<MediumView[]>("GET", "/media");
-      if (o.json) return void ctx.stdout.write(`${JSON.stringify(list)}\n`);
-      for (const m of list) ctx.stdout.write(`${m.label}  ${m.state}  pool ${m.pool}  drive ${m.drive}  ${humanBytes(m.bytesWritten)}  ${m.blocks} blocks\n`);
+      for (const d of list) {
+        const options = driveOptionsText(d.options);
+        ctx.stdout.write(`${d.name}  ${d.kind}  node ${d.node}  group ${d.driveGroup}  ${d.path}${options === "" ? "" : `  ${options}`}\n`);
+      }
     });
 }

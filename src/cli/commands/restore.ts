@@ -17,8 +17,9 @@ export function restoreCommand(ctx: CliContext): Command {
     .option("--in-place", "restore to the original paths", false)
     .option("--overwrite <when>", "existing files: never | older | always (default: always under --target, older in place)")
     .option("--client <name>", "restore on another client agent")
+    .option("--pool <name>", "read the copy in this pool (default: the best copy, others filling in what it lost)")
     .option("--json", "print the job as JSON", false)
-    .action(async (saveset: string, paths: string[], o: { target?: string; inPlace: boolean; overwrite?: string; client?: string; json: boolean; server?: string; token?: string }) => {
+    .action(async (saveset: string, paths: string[], o: { target?: string; inPlace: boolean; overwrite?: string; client?: string; pool?: string; json: boolean; server?: string; token?: string }) => {
       const id = Number(saveset);
       if (!Number.isSafeInteger(id) || id < 1) throw new ReelError("CLI_BAD_ARGUMENT", `Saveset "${saveset}" is not a saveset id (see reel savesets)`);
       if (o.target === undefined && !o.inPlace) throw new ReelError("CLI_BAD_ARGUMENT", "Give --target DIR, or --in-place to restore to the original paths");
@@ -26,6 +27,7 @@ export function restoreCommand(ctx: CliContext): Command {
       const body = {
         saveset: id, paths, inPlace: o.inPlace, ...(o.target === undefined ? {} : { target: resolve(ctx.cwd, o.target) }),
         ...(o.overwrite === undefined ? {} : { overwrite: o.overwrite }), ...(o.client === undefined ? {} : { client: o.client }),
+        ...(o.pool === undefined ? {} : { pool: o.pool }),
       };
       const job = await runAndFollow(ctx, api, () => api.call<JobView>("POST", "/restores", body), o.json);
       if (o.json) ctx.stdout.write(`${JSON.stringify({ job })}\n`);
