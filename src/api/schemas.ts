@@ -5,6 +5,7 @@ const str = { type: "string" } as const;
 const name = { type: "string", minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$" } as const;
 const int = { type: "integer" } as const;
 const time = { type: "string", format: "date-time" } as const;
+const day = { type: "string", pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" } as const;
 const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: "null" }] });
 const level = { type: "string", enum: ["full", "diff", "incr"] } as const;
 const paths = { type: "array", items: { type: "string", minLength: 1, maxLength: 65536 }, maxItems: 10000 } as const;
@@ -54,6 +55,11 @@ export const schemas = {
   MediaCheckRequest: object({ label: name, wait: { type: "boolean" } }, ["label"]),
   MediaScanRequest: object({ drive: name, labels: { type: "array", items: name, minItems: 1, maxItems: 10000 }, wait: { type: "boolean" } }, ["drive"]),
   TaskRequest: object({ name, client: name, paths: { ...paths, minItems: 1 }, excludes: paths, pool: name, mirrors: { type: "array", items: name, maxItems: 8 }, compression: { type: "string", enum: ["none", "zstd"] }, level: { type: "integer", minimum: 1, maximum: 19 } }, ["name", "client", "paths"]),
+  CopyRequest: object({
+    savesets: { type: "array", items: { type: "integer", minimum: 1 }, minItems: 1, maxItems: 10000 }, task: name, pool: name, since: day, until: day, notCopiedTo: name, alive: { type: "boolean" },
+    to: { type: "array", items: name, minItems: 1, maxItems: 8 }, mode: { type: "string", enum: ["multiplex", "demux"] }, move: { type: "boolean" }, wait: { type: "boolean" },
+  }, ["to"]),
+  CompactionRequest: object({ pool: name, threshold: { type: "number", exclusiveMinimum: 0, maximum: 1 }, wait: { type: "boolean" } }, ["pool"]),
 } as const satisfies Record<string, Schema>;
 
 export type SchemaName = keyof typeof schemas;

@@ -85,6 +85,9 @@ export interface EnrollResponse { certPem: string; caPem: string; agentAddress: 
 export interface DriveRequest { name: string; node: string; kind: "dir" | "vtl" | "tape"; path: string; channels?: number; driveGroup?: string; options?: Record<string, unknown> }
 export interface TaskRequest { name: string; client: string; paths: string[]; excludes?: string[]; pool?: string; mirrors?: string[]; compression?: "none" | "zstd"; level?: number }
 export interface OccurrenceView { time: string; backupDay: string; event: string; type: string; priority: number; status: string; by?: string; job?: number }
+/** A copy job's selection (all given filters apply) and its route of copy stages; `move` makes it a migration. */
+export interface CopyRequest { savesets?: number[]; task?: string; pool?: string; since?: string; until?: string; notCopiedTo?: string; alive?: boolean; to: string[]; mode?: "multiplex" | "demux"; move?: boolean; wait?: boolean }
+export interface CompactionRequest { pool: string; threshold?: number; wait?: boolean }
 /** `POST /media/label`: `pool` and `drive` (and `count`, default 1) add empty media; `label` with `force: true` re-initialises one. */
 export interface MediaLabelRequest { pool?: string; drive?: string; count?: number; label?: string; force?: boolean }
 export interface PoolRequest { name: string; retentionDays?: number; driveGroup?: string; mediumSize?: number }

@@ -10,6 +10,7 @@ import { isReelError } from "../errors/index.js";
 import { archiveCommand } from "./commands/archive.js";
 import { backupCommand } from "./commands/backup.js";
 import { browseCommands } from "./commands/browse.js";
+import { copyCommands } from "./commands/copy.js";
 import { applyCommand, calendarCommand, startCommand } from "./commands/calendar.js";
 import { daemonCommands } from "./commands/daemons.js";
 import { driveCommand } from "./commands/drive.js";
@@ -56,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
   program.addCommand(restoreCommand(ctx));
   browseCommands(program, ctx);
   poolCommands(program, ctx);
+  copyCommands(program, ctx);
   taskCommands(program, ctx);
   program.addCommand(driveCommand(ctx));
   const media = mediaCommand(ctx);

@@ -8,6 +8,7 @@ import type { Catalog } from "../catalog/index.js";
 import { isReelError } from "../errors/index.js";
 import { backupDayAt, type CalendarConfig, CalendarDaemon, type CalendarEvent, type CalendarHistory, type Clock, type LiveOccurrence, type Occurrence, type OccurrenceRecord, validateConfig } from "../scheduler/index.js";
 import { serverError } from "./errors.js";
+import type { CopyJobs } from "./copy-jobs.js";
 import type { EventBus } from "./events.js";
 import type { Jobs } from "./jobs.js";
 import { startMediaEvent } from "./media-events.js";
@@ -51,7 +52,7 @@ export class ServerCalendar {
   readonly #defaultTimeZone: string;
   readonly daemon: CalendarDaemon;
 
-  constructor(o: { catalog: Catalog; jobs: Jobs; media: MediaRecycler; checks: MediaJobs; bus: EventBus; clock: Clock; defaultTimeZone: string; log: (line: string) => void }) {
+  constructor(o: { catalog: Catalog; jobs: Jobs; media: MediaRecycler; checks: MediaJobs; copies: CopyJobs; bus: EventBus; clock: Clock; defaultTimeZone: string; log: (line: string) => void }) {
     this.#catalog = o.catalog;
     this.#defaultTimeZone = o.defaultTimeZone;
     this.daemon = new CalendarDaemon({
@@ -60,7 +61,7 @@ export class ServerCalendar {
       history: new CatalogHistory(o.catalog, o.clock),
       log: o.log,
       launcher: {
-        start: (occurrence, event) => Promise.resolve(event.type === "media" ? { job: startMediaEvent({ ...o, now: () => o.clock.now() }, event, o.jobs.backupDay()).id } : launch(o.jobs, occurrence, event)),
+        start: (occurrence, event) => Promise.resolve(event.type === "media" ? { job: startMediaEvent({ ...o, now: () => o.clock.now() }, event, o.jobs.backupDay()).id } : launch(o.jobs, o.copies, occurrence, event)),
         newday: async (ended, started) => {
           const aborted = o.jobs.abortDay(ended);
           const pruned = o.jobs.pruneExpired();
@@ -112,13 +113,21 @@ export class ServerCalendar {
   }
 }
 
-/** Starts the job an occurrence asks for: backup events start backups; other kinds come later. */
-function launch(jobs: Jobs, occurrence: Occurrence, event: CalendarEvent): { job: number } {
+/**
+ * Starts the job an occurrence asks for: backups, commands, and copies and migrations of a task's
+ * live savesets not yet in the first pool of their route (`to`).
+ */
+function launch(jobs: Jobs, copies: CopyJobs, occurrence: Occurrence, event: CalendarEvent): { job: number } {
   if (event.type === "backup" && event.task !== undefined && event.level !== "copy") {
     return { job: jobs.startBackup({ task: event.task, ...(event.level === undefined ? {} : { level: event.level }) }).id };
   }
   if (event.type === "command" && event.command !== undefined) {
     return { job: jobs.startCommand({ client: event.client ?? "localhost", command: event.command }).id };
+  }
+  if ((event.type === "copy" || event.type === "migration") && event.task !== undefined) {
+    const to = (event.to ?? "").split(",").map((p) => p.trim()).filter((p) => p !== "");
+    if (to.length === 0) throw serverError("SERVER_JOB_FAILED", `Calendar event "${occurrence.event}" names no pool to ${event.type === "copy" ? "copy" : "migrate"} to: give it "to: POOL[,POOL]"`);
+    return { job: copies.startCopy({ task: event.task, to, notCopiedTo: to[0]!, alive: true, move: event.type === "migration" }).id };
   }
   throw serverError("SERVER_JOB_FAILED", `Calendar event "${occurrence.event}" of type ${event.type} cannot be started by this server yet`);
 }

@@ -4,12 +4,13 @@
  * server-sent events for live job progress.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { API_ERROR_STATUS, API_ROOT, type ApiErrorCode, apiError, type BackupRequest, type DriveRequest, type EnrollRequest, type MediaCheckRequest, type MediaLabelRequest, type MediaScanRequest, openApiDocument, type PoolRequest, type RestoreRequest, roleAllows, type Route, routes, schemas, type TaskRequest, type TokenRequest } from "../api/index.js";
+import { API_ERROR_STATUS, API_ROOT, type ApiErrorCode, apiError, type BackupRequest, type CompactionRequest, type CopyRequest, type DriveRequest, type EnrollRequest, type MediaCheckRequest, type MediaLabelRequest, type MediaScanRequest, openApiDocument, type PoolRequest, type RestoreRequest, roleAllows, type Route, routes, schemas, type TaskRequest, type TokenRequest } from "../api/index.js";
 import type { Catalog, Medium } from "../catalog/index.js";
 import { isReelError } from "../errors/index.js";
 import { type Authority, signRequest } from "../transfer/index.js";
 import type { AgentHub } from "./agents.js";
 import type { ServerCalendar } from "./calendar.js";
+import type { CopyJobs } from "./copy-jobs.js";
 import type { EventBus } from "./events.js";
 import type { Jobs } from "./jobs.js";
 import type { MediaJobs } from "./media-jobs.js";
@@ -23,6 +24,7 @@ export interface HttpOptions {
   jobs: Jobs;
   media: MediaJobs;
   recycler: MediaRecycler;
+  copies: CopyJobs;
   bus: EventBus;
   calendar: ServerCalendar;
   ca: Authority;
@@ -94,6 +96,7 @@ function handlers(o: HttpOptions): Record<string, Handler> {
     getJob: (request) => jobView(found(catalog.getJob(param(request, "id")), "such job")),
     startBackup: (request, reply) => started(jobs.startBackup(request.body as BackupRequest), (request.body as BackupRequest).wait, reply),
     startRestore: (request, reply) => started(jobs.startRestore(request.body as RestoreRequest), (request.body as RestoreRequest).wait, reply),
+    ...copyHandlers(o),
     ...calendarHandlers(o),
     listSavesets: (request) => catalog.listSavesets({ ...((request.query as { task?: string }).task === undefined ? {} : { task: (request.query as { task: string }).task }) }).map(savesetView),
     getSaveset: (request) => savesetView(found(catalog.getSaveset(param(request, "id")), "such saveset")),
@@ -116,6 +119,21 @@ function handlers(o: HttpOptions): Record<string, Handler> {
       const unsubscribe = o.bus.subscribe((event) => reply.raw.write(`data: ${JSON.stringify(event)}\n\n`));
       request.raw.on("close", unsubscribe);
     },
+  };
+}
+
+/** Copy, migration and compaction jobs. */
+function copyHandlers(o: HttpOptions): Record<string, Handler> {
+  const started = async (job: { id: number }, wait: boolean | undefined, reply: FastifyReply): Promise<object> => {
+    if (wait === true) {
+      await o.copies.wait(job.id);
+      void reply.code(200);
+    }
+    return jobView(o.catalog.getJob(job.id)!);
+  };
+  return {
+    startCopy: (request, reply) => started(o.copies.startCopy(request.body as CopyRequest), (request.body as CopyRequest).wait, reply),
+    startCompaction: (request, reply) => started(o.copies.startCompaction(request.body as CompactionRequest), (request.body as CompactionRequest).wait, reply),
   };
 }
 

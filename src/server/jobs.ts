@@ -12,6 +12,7 @@ import type { BackupResult, CommandResult, RestoreResult, RestoreRun, StreamDone
 import type { Agent, AgentHub } from "./agents.js";
 import type { EventBus } from "./events.js";
 import { serverError } from "./errors.js";
+import { recordCopy } from "./record-copy.js";
 import { jobView } from "./views.js";
 
 export const MEDIA_BLOCK_SIZE = 256 * 1024;
@@ -250,11 +251,11 @@ export class Jobs {
       const reports = await Promise.all(stages.map((stage) => (opened ? Promise.race([stage.placed, stage.node.conn.closed.then(() => null)]) : Promise.resolve(null))));
       this.#index.delete(job.id);
       const done = reports[0] ?? null;
-      if (done !== null) this.#recordCopy(o.savesetId, done);
+      if (done !== null) recordCopy(catalog, o.savesetId, done);
       const mirrorProblems: string[] = [];
       stages.slice(1).forEach((stage, i) => {
         const report = reports[i + 1] ?? null;
-        if (report !== null && !report.aborted) this.#recordCopy(o.savesetId, report);
+        if (report !== null && !report.aborted) recordCopy(catalog, o.savesetId, report);
         else if (opened) mirrorProblems.push(`mirror to pool "${stage.pool.name}" on node "${stage.node.name}" failed: ${report === null ? "the node disconnected" : (report.error ?? "the stream was cut short")}`);
       });
       const ok = result !== null && done !== null && !done.aborted;
@@ -361,30 +362,6 @@ export class Jobs {
     } catch {
       return true; // the node is gone: its closed connection ends the wait
     }
-  }
-
-  #recordCopy(savesetId: number, done: StreamDone): void {
-    if (done.segments.length === 0) return;
-    // Every extent lies in one of the segments' volumes: each is looked up once.
-    const media = new Map(done.segments.map((s) => [s.label, this.#o.catalog.getMedium(s.label)]));
-    const idOf = (label: string): number => {
-      const medium = media.get(label);
-      if (medium === undefined || medium === null) throw serverError("SERVER_BAD_MESSAGE", `The node reported unknown volume "${label}"`);
-      return medium.id;
-    };
-    // What the volumes hold now, and until when (the latest end of life of their savesets).
-    const endOfLife = this.#o.catalog.getSaveset(savesetId)?.endOfLife ?? null;
-    for (const segment of done.segments) {
-      const medium = media.get(segment.label);
-      if (medium === undefined || medium === null) continue;
-      const blocks = Math.max(medium.blocks, segment.lastBlock + 1);
-      const later = endOfLife !== null && (medium.endOfLife === null || endOfLife > medium.endOfLife) ? { endOfLife } : {};
-      this.#o.catalog.updateMedium(medium.id, { blocks, bytesWritten: blocks * medium.blockSize, ...later });
-    }
-    this.#o.catalog.addCopy(savesetId, {
-      segments: done.segments.map((s) => ({ mediumId: idOf(s.label), firstBlock: s.firstBlock, lastBlock: s.lastBlock, streamOffset: s.streamOffset })),
-      extents: done.extents.map((e) => ({ mediumId: idOf(e.label), firstBlock: e.firstBlock, blockCount: e.blockCount, streamOffset: e.streamOffset })),
-    });
   }
 
   startRestore(request: RestoreRequest): Job {

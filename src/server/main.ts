@@ -11,6 +11,7 @@ import { AgentHub } from "./agents.js";
 import type { Clock } from "../scheduler/index.js";
 import { DayLog } from "./day-log.js";
 import { localDate, ServerCalendar } from "./calendar.js";
+import { CopyJobs } from "./copy-jobs.js";
 import { startEmbeddedClient } from "./embedded-client.js";
 import { EventBus } from "./events.js";
 import { buildHttp } from "./http.js";
@@ -79,8 +80,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const bus = new EventBus();
   let jobs: Jobs | null = null;
   let media: MediaJobs | null = null;
+  let copies: CopyJobs | null = null;
   const hub = new AgentHub(catalog, {
-    streamDone: (node, done) => jobs?.agentEvents.streamDone(node, done),
+    // Backups and copy jobs each take the reports of the streams they wait for.
+    streamDone: (node, done) => [jobs, copies].forEach((j) => j?.agentEvents.streamDone(node, done)),
     indexRows: (job, rows) => {
       jobs?.agentEvents.indexRows(job, rows);
       media?.indexRows(job, rows);
@@ -89,15 +92,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   jobs = new Jobs({ catalog, hub, bus, now: () => calendarClock.now(), log, backupDayOf: (at) => calendar!.backupDay(at) });
   media = new MediaJobs({ catalog, hub, bus, now: () => calendarClock.now(), log, backupDay: () => jobs.backupDay() });
+  const copyJobs = (copies = new CopyJobs({ catalog, hub, bus, now: () => calendarClock.now(), log, backupDayOf: (at) => calendar!.backupDay(at) }));
   const stoppers: Array<() => Promise<void>> = [];
   try {
     await hub.listen(agentAt.host, agentAt.port, data.server);
     stoppers.push(() => hub.close());
     const agentAddress = formatAddress({ host: agentAt.host === "0.0.0.0" ? "127.0.0.1" : agentAt.host, port: hub.port });
     const recycler = new MediaRecycler({ catalog, hub, log });
-    const theCalendar = new ServerCalendar({ catalog, jobs, media: recycler, checks: media, bus, clock: calendarClock, defaultTimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, log });
+    const theCalendar = new ServerCalendar({ catalog, jobs, media: recycler, checks: media, copies: copyJobs, bus, clock: calendarClock, defaultTimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, log });
     calendar = theCalendar;
-    const app = buildHttp({ catalog, hub, jobs, media, recycler, bus, calendar: theCalendar, ca: data.ca, now, agentAddress: () => agentAddress, version: VERSION });
+    const app = buildHttp({ catalog, hub, jobs, media, recycler, copies: copyJobs, bus, calendar: theCalendar, ca: data.ca, now, agentAddress: () => agentAddress, version: VERSION });
     await app.listen({ host: api.host, port: api.port });
     stoppers.push(() => app.close());
     const port = (app.server.address() as { port: number }).port;
@@ -121,8 +125,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       url, agentAddress, adminToken: data.adminToken, dataDir: options.dataDir,
       close: async () => {
         for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
-        await jobs.idle().catch(() => undefined);
-        await media.idle().catch(() => undefined);
+        await Promise.all([jobs.idle(), media.idle(), copyJobs.idle()]).catch(() => undefined);
         catalog.close();
       },
     };

@@ -178,3 +178,44 @@ export interface MediaScanReadReply {
   /** Damage met on the way, for people. */
   losses: string[];
 }
+
+/** A stream of a copy job: where it lies on the source volumes and the node of its first copy stage. */
+export interface CopyStream {
+  stream: string;
+  /** The source copy's extents (volume labels of `CopyRun.volumes`), in stream order. */
+  extents: WireExtent[];
+  /** The node of copy stage 1 and that stage's number, told by the server to expect the stream from this node. */
+  target: { name: string; address: string; stage: number };
+}
+/**
+ * Server → node: copy these streams from these volumes to copy stages (a copy, migration or
+ * compaction job; DESIGN §5). `multiplex` reads each volume once, front to back, and feeds every
+ * selected stream as its blocks come; `demux` sends the streams one after another, in the order
+ * given, each read from its extents (so each lands contiguously on the target). The reply comes
+ * when every stream was sent: a CopyRunReply.
+ */
+export interface CopyRun {
+  type: "copy.run";
+  job: number;
+  mode: "multiplex" | "demux";
+  /** The source volumes in the order they were written, each with its drive. */
+  volumes: { label: string; drive: DriveSpec }[];
+  streams: CopyStream[];
+}
+/** What became of one stream of a copy.run: `complete` when its trailer was sent and the stage took the stream. */
+export interface CopyStreamResult {
+  stream: string;
+  /** True once stage 1 accepted the stream (it then reports where the stream lies, even when cut short). */
+  opened: boolean;
+  records: number;
+  bytes: number;
+  complete: boolean;
+  error: string | null;
+}
+export interface CopyRunReply {
+  streams: CopyStreamResult[];
+  /** Volumes opened and blocks read from them (a multiplex copy reads each volume once); damaged blocks of the streams copied. */
+  volumesRead: number;
+  blocksRead: number;
+  damagedBlocks: number;
+}

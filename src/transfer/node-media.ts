@@ -7,7 +7,9 @@ import type { Codecs } from "../format/index.js";
 import type { Drive, DriveSpec } from "../media/index.js";
 import type { Connection } from "./connection.js";
 import { encodeIndexRows } from "./index-rows.js";
-import type { MediaCheck, MediaScan, MediaScanRead } from "./messages.js";
+import type { CopyRun, MediaCheck, MediaScan, MediaScanRead } from "./messages.js";
+import { runCopy } from "./node-copy.js";
+import type { Identity } from "./tls.js";
 import { indexStream } from "./stream-index.js";
 import { checkVolume } from "./volume-check.js";
 import { eraseVolume } from "./node-media-erase.js";
@@ -22,6 +24,8 @@ export interface NodeMediaContext {
   server: Connection;
   codecs: Codecs;
   log: (line: string) => void;
+  /** The node's identity (copy jobs reach their copy stages with it). */
+  identity?: Identity;
 }
 
 export async function handleMediaRequest(ctx: NodeMediaContext, message: Record<string, unknown>): Promise<object | undefined> {
@@ -43,6 +47,8 @@ export async function handleMediaRequest(ctx: NodeMediaContext, message: Record<
     }
     case "media.erase":
       return eraseVolume(ctx, message);
+    case "copy.run":
+      return runCopy(ctx, message as unknown as CopyRun);
     default:
       return undefined;
   }

@@ -126,10 +126,20 @@ export class NodeService {
         return;
       }
       default: {
-        const reply = await handleMediaRequest({ name: this.#o.name, driveOf: (spec) => this.#driveOf(spec), server, codecs: this.#o.codecs, log: this.#o.log }, message);
-        if (reply !== undefined) return void (await server.reply(message as { id: number }, reply));
-        if (typeof message["id"] === "number") throw serviceError("TRANSFER_BAD_MESSAGE", `Unknown request "${String(message["type"])}" from the server`);
+        // Media requests may run long (a copy reads whole volumes) and need the server meanwhile (a
+        // copy stage on this node asks it for volumes): they run beside this connection's queue.
+        void this.#mediaRequest(server, message);
       }
+    }
+  }
+
+  async #mediaRequest(server: Connection, message: Record<string, unknown>): Promise<void> {
+    try {
+      const reply = await handleMediaRequest({ name: this.#o.name, driveOf: (spec) => this.#driveOf(spec), server, codecs: this.#o.codecs, log: this.#o.log, identity: this.#o.identity }, message);
+      if (reply !== undefined) return void (await server.reply(message as { id: number }, reply));
+      if (typeof message["id"] === "number") throw serviceError("TRANSFER_BAD_MESSAGE", `Unknown request "${String(message["type"])}" from the server`);
+    } catch (error) {
+      if (typeof message["id"] === "number") await server.replyError(message as { id: number }, error).catch(() => undefined);
     }
   }
 

@@ -54,6 +54,8 @@ export interface CalendarEvent {
   command?: string;
   client?: string;
   action?: string;
+  /** Copy and migration events: the pools of the copy stages, "POOL[,POOL]". */
+  to?: string;
 }
 
 /** The calendar part of reel.yaml, validated. */

@@ -145,8 +145,8 @@ const TYPE_FIELDS: Record<EventType, { required: string[]; optional: string[] }>
   restore: { required: ["task"], optional: ["client"] },
   media: { required: [], optional: ["drive", "driveGroup", "action"] },
   command: { required: ["command", "client"], optional: [] },
-  copy: { required: ["task"], optional: [] },
-  migration: { required: ["task"], optional: [] },
+  copy: { required: ["task"], optional: ["to"] },
+  migration: { required: ["task"], optional: ["to"] },
   newday: { required: [], optional: [] },
 };
 
@@ -166,7 +166,7 @@ function calendarEvent(value: unknown, path: FieldPath, scheduleNames: Set<strin
   if (!scheduleNames.has(result.schedule)) fail([...path, "schedule"], `names no schedule: "${result.schedule}"`);
   if (result.blocking && result.priority === 0) fail([...path, "blocking"], "needs a priority above 0 (priority 0 suppresses nothing)");
   for (const key of own.required) if (fields[key] === undefined) fail([...path, key], `is required for ${type} events`);
-  for (const key of ["task", "drive", "driveGroup", "command", "client", "action"] as const) {
+  for (const key of ["task", "drive", "driveGroup", "command", "client", "action", "to"] as const) {
     if (fields[key] !== undefined) result[key] = text(fields[key], [...path, key]);
   }
   if (fields.level !== undefined) result.level = oneOf(fields.level, [...path, "level"], BACKUP_LEVELS);
