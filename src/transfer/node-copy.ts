@@ -11,7 +11,7 @@ import { BLOCK_FLAG_END_OF_STREAM, BlockKind, type Codecs, idFromString, idToStr
 import { type Drive, type DriveSpec, readStreamRecords } from "../media/index.js";
 import type { CopyRun, CopyRunReply, CopyStream, CopyStreamResult } from "./messages.js";
 import { serviceError } from "./service-errors.js";
-import { StageSender } from "./stage-sender.js";
+import { type StageOut, StageSender } from "./stage-sender.js";
 import type { Identity } from "./tls.js";
 
 /** Bytes per read of a multiplex pass: large sequential reads, as a volume scan does. */
@@ -25,6 +25,8 @@ export interface NodeCopyContext {
   codecs: Codecs;
   /** The node's identity: copy stages are reached over mutual TLS as this node. */
   identity?: Identity;
+  /** Opens a stream to a stage (this node's own media agents when the stage is here). */
+  openStage?: (target: { name: string; address: string; stage: number }, stream: string) => Promise<StageOut>;
   log: (line: string) => void;
 }
 
@@ -52,7 +54,7 @@ class CopyOut {
   /** Block ranges [first, end) by volume label, in order: blocks outside are another copy's. */
   readonly #ranges = new Map<string, { ranges: Array<[number, number]>; at: number }>();
   #events: Array<{ record: Uint8Array; header: RecordHeader } | { loss: string }> = [];
-  #sender: StageSender | null = null;
+  #sender: StageOut | null = null;
   #closing: Promise<void> | null = null;
   opened = false;
   records = 0;
@@ -63,8 +65,11 @@ class CopyOut {
   finished = false;
   seen = false;
 
+  readonly #openStage: NodeCopyContext["openStage"];
+
   constructor(ctx: NodeCopyContext, identity: Identity, spec: CopyStream) {
     this.#identity = identity;
+    this.#openStage = ctx.openStage;
     this.spec = spec;
     for (const e of spec.extents) {
       const entry = this.#ranges.get(e.label) ?? { ranges: [], at: 0 };
@@ -104,7 +109,9 @@ class CopyOut {
   async send(record: Uint8Array, isTrailer: boolean): Promise<void> {
     try {
       if (this.#sender === null) {
-        this.#sender = await StageSender.open({ target: this.spec.target, stream: this.spec.stream, stage: this.spec.target.stage, identity: this.#identity });
+        this.#sender = this.#openStage !== undefined
+          ? await this.#openStage(this.spec.target, this.spec.stream)
+          : await StageSender.open({ target: this.spec.target, stream: this.spec.stream, stage: this.spec.target.stage, identity: this.#identity });
         this.opened = true;
       }
       await this.#sender.write(record);

@@ -6,6 +6,7 @@
 import type { Codecs } from "../format/index.js";
 import type { Drive, DriveSpec } from "../media/index.js";
 import type { Connection } from "./connection.js";
+import type { StageOut } from "./stage-sender.js";
 import { encodeIndexRows } from "./index-rows.js";
 import type { CopyRun, MediaCheck, MediaScan, MediaScanRead } from "./messages.js";
 import { runCopy } from "./node-copy.js";
@@ -26,6 +27,8 @@ export interface NodeMediaContext {
   log: (line: string) => void;
   /** The node's identity (copy jobs reach their copy stages with it). */
   identity?: Identity;
+  /** Opens a stream to a stage: this node's own media agents when the stage is here, else its node. */
+  openStage?: (target: { name: string; address: string; stage: number }, stream: string) => Promise<StageOut>;
 }
 
 export async function handleMediaRequest(ctx: NodeMediaContext, message: Record<string, unknown>): Promise<object | undefined> {

@@ -13,7 +13,7 @@ import { serveStream, sourcesOf } from "./node-serve.js";
 import type { WireExtent } from "./placement.js";
 import { type Address, formatAddress } from "./address.js";
 import { handleMediaRequest } from "./node-media.js";
-import { StageSender } from "./stage-sender.js";
+import { StageSender, type StageOut } from "./stage-sender.js";
 
 export interface NodeServiceOptions {
   name: string;
@@ -135,7 +135,7 @@ export class NodeService {
 
   async #mediaRequest(server: Connection, message: Record<string, unknown>): Promise<void> {
     try {
-      const reply = await handleMediaRequest({ name: this.#o.name, driveOf: (spec) => this.#driveOf(spec), server, codecs: this.#o.codecs, log: this.#o.log, identity: this.#o.identity }, message);
+      const reply = await handleMediaRequest({ name: this.#o.name, driveOf: (spec) => this.#driveOf(spec), server, codecs: this.#o.codecs, log: this.#o.log, identity: this.#o.identity, openStage: (target, stream) => this.#openStage(target, stream) }, message);
       if (reply !== undefined) return void (await server.reply(message as { id: number }, reply));
       if (typeof message["id"] === "number") throw serviceError("TRANSFER_BAD_MESSAGE", `Unknown request "${String(message["type"])}" from the server`);
     } catch (error) {
@@ -178,17 +178,14 @@ export class NodeService {
     conn.reuseRecordMemory();
     conn.onRecord(async (record) => {
       if (incoming === null) throw serviceError("TRANSFER_BAD_MESSAGE", "A record came before stream.open");
-      const [first, ...mirrors] = incoming.stages;
-      const local = first!.writer.write(record);
-      if (mirrors.length === 0 && incoming.forward === null) return void (await local);
-      const held = incoming;
-      await Promise.all([local, ...mirrors.map((stage) => this.#mirrorWrite(held, stage, record)), this.#forward(held, record)]);
+      await this.#write(incoming, record);
     });
     conn.onMessage(async (message) => {
       const request = message as { id: number; type: string; stream: string };
       try {
         if (request.type === "stream.open") {
-          incoming = await this.#open(conn, request as StreamOpen);
+          const open = request as StreamOpen;
+          incoming = await this.#open({ kind: conn.peer?.kind ?? "?", name: conn.peer?.name ?? "?" }, open.stream, typeof open.stage === "number" ? open.stage : open.stage === undefined ? 0 : -1);
           await conn.reply(request, { ok: true });
         } else if (request.type === "stream.close") {
           if (incoming === null) throw serviceError("TRANSFER_BAD_MESSAGE", "stream.close without stream.open");
@@ -220,11 +217,12 @@ export class NodeService {
    * before any byte is written, and the stream stays announced, so the server's withdraw learns
    * it was never opened.
    */
-  async #open(conn: Connection, request: StreamOpen): Promise<Incoming> {
-    const key = expectKey(typeof request.stage === "number" ? request.stage : request.stage === undefined ? 0 : -1, request.stream);
+  async #open(sender: { kind: string; name: string }, stream: string, stage: number): Promise<Incoming> {
+    const request = { stream };
+    const key = expectKey(stage, stream);
     const first = this.#expected.get(key);
-    if (first === undefined || first.client !== conn.peer?.name || (first.sender ?? "client") !== conn.peer.kind) {
-      throw serviceError("TRANSFER_UNEXPECTED_STREAM", `Stream ${request.stream} was not announced for ${conn.peer?.kind ?? "peer"} "${conn.peer?.name ?? "?"}"`);
+    if (first === undefined || first.client !== sender.name || (first.sender ?? "client") !== sender.kind) {
+      throw serviceError("TRANSFER_UNEXPECTED_STREAM", `Stream ${stream} was not announced for ${sender.kind} "${sender.name}"${stage > 0 ? ` at stage ${stage}` : ""}`);
     }
     const chain: Array<{ key: string; expect: StreamExpect }> = [{ key, expect: first }];
     for (;;) {
@@ -249,6 +247,28 @@ export class NodeService {
       return { driveName: expect.drive.name, agent, writer: this.#drives.get(agent)!.agent.openStream(id, { checksumChecked: i > 0 }) };
     });
     return { stream: request.stream, stages, forward, forwardError: null };
+  }
+
+  /** One record for every stage of the stream: those on this node, then the next node's. */
+  async #write(incoming: Incoming, record: Uint8Array): Promise<void> {
+    const [first, ...mirrors] = incoming.stages;
+    const local = first!.writer.write(record);
+    if (mirrors.length === 0 && incoming.forward === null) return void (await local);
+    await Promise.all([local, ...mirrors.map((stage) => this.#mirrorWrite(incoming, stage, record)), this.#forward(incoming, record)]);
+  }
+
+  /**
+   * A stream this node sends to a stage (a copy job's reading side): straight into the stage's
+   * media agents when that stage is on this node, else over a data connection to its node.
+   */
+  async #openStage(target: { name: string; address: string; stage: number }, stream: string): Promise<StageOut> {
+    if (target.name !== this.#o.name) return StageSender.open({ target, stream, stage: target.stage, identity: this.#o.identity });
+    const incoming = await this.#open({ kind: "node", name: this.#o.name }, stream, target.stage);
+    return {
+      write: (record) => this.#write(incoming, record),
+      close: async () => void (await this.#close(incoming)),
+      abort: (reason) => void this.#abortAll(incoming, reason.message).catch(() => undefined),
+    };
   }
 
   /** stream.close: every local stage ends and reports, then the stages after them; returns the bytes written. */

@@ -17,7 +17,17 @@ export interface StageTarget {
   stage: number;
 }
 
-export class StageSender {
+/** Where a node sends a stream to a stage: another node's data listener, or its own media agents. */
+export interface StageOut {
+  /** One sealed record; resolves once the stage took it (backpressure). */
+  write(record: Uint8Array): Promise<void>;
+  /** Ends the stream: resolves when the stage (and the stages after it) have it on their media. */
+  close(): Promise<void>;
+  /** Gives up: the stage aborts the stream and reports where its part lies. */
+  abort(reason: Error): void;
+}
+
+export class StageSender implements StageOut {
   readonly target: { name: string; address: string };
   readonly stream: string;
   readonly #conn: Connection;
