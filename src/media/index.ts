@@ -21,3 +21,4 @@ export { deviceTapeIo, type TapeHandle, type TapeIo } from "./tape-io.js";
 export type { TapeStats } from "./tape-position.js";
 export { VtlDrive, type VtlOptions } from "./vtl-drive.js";
 export type { VolumeEvent } from "./volume-output.js";
+export { RecordBuffers } from "./record-buffers.js";

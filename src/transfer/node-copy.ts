@@ -8,7 +8,7 @@
  * (sealed by the client): a copy never decrypts or decompresses.
  */
 import { BLOCK_FLAG_END_OF_STREAM, BlockKind, type Codecs, idFromString, idToString, openBlock, RecordAssembler, type RecordHeader, RecordType } from "../format/index.js";
-import { type Drive, type DriveSpec, readStreamRecords } from "../media/index.js";
+import { type Drive, type DriveSpec, readStreamRecords, RecordBuffers } from "../media/index.js";
 import type { CopyRun, CopyRunReply, CopyStream, CopyStreamResult } from "./messages.js";
 import { serviceError } from "./service-errors.js";
 import { type StageOut, StageSender } from "./stage-sender.js";
@@ -66,6 +66,7 @@ class CopyOut {
   seen = false;
 
   readonly #openStage: NodeCopyContext["openStage"];
+  readonly #buffers = new RecordBuffers();
 
   constructor(ctx: NodeCopyContext, identity: Identity, spec: CopyStream) {
     this.#identity = identity;
@@ -77,11 +78,12 @@ class CopyOut {
       this.#ranges.set(e.label, entry);
     }
     for (const entry of this.#ranges.values()) entry.ranges.sort((a, b) => a[0] - b[0]);
-    // Every piece comes from a block whose checksum was verified; records that span blocks get their own memory.
+    // Every piece comes from a block whose checksum was verified; records that span blocks are
+    // assembled in memory reused once the stage took them.
     this.assembler = new RecordAssembler(
       { record: (record, header) => this.#events.push({ record, header }), loss: (loss) => this.#events.push({ loss: `stream bytes ${loss.fromOffset}–${loss.toOffset} lost: ${loss.reason}` }) },
       ctx.codecs,
-      { streamOffset: 0, atRecordStart: true, trustBlocks: true, allocate: (size) => new Uint8Array(size) },
+      { streamOffset: 0, atRecordStart: true, trustBlocks: true, allocate: (size) => this.#buffers.take(size) },
     );
   }
 
@@ -101,7 +103,10 @@ class CopyOut {
     for (const event of events) {
       if (this.finished) return;
       if ("loss" in event) this.fail(event.loss);
-      else await this.send(event.record, event.header.type === RecordType.trailer);
+      else {
+        await this.send(event.record, event.header.type === RecordType.trailer);
+        this.#buffers.give(event.record);
+      }
     }
   }
 

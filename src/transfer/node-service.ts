@@ -217,7 +217,7 @@ export class NodeService {
    * before any byte is written, and the stream stays announced, so the server's withdraw learns
    * it was never opened.
    */
-  async #open(sender: { kind: string; name: string }, stream: string, stage: number): Promise<Incoming> {
+  async #open(sender: { kind: string; name: string }, stream: string, stage: number, checked = false): Promise<Incoming> {
     const request = { stream };
     const key = expectKey(stage, stream);
     const first = this.#expected.get(key);
@@ -244,7 +244,7 @@ export class NodeService {
     // The first stage checks every record; the stages after it here take the same bytes.
     const stages = chain.map(({ expect }, i) => {
       const agent = agentKey(expect.drive.name, expect.pool);
-      return { driveName: expect.drive.name, agent, writer: this.#drives.get(agent)!.agent.openStream(id, { checksumChecked: i > 0 }) };
+      return { driveName: expect.drive.name, agent, writer: this.#drives.get(agent)!.agent.openStream(id, { checksumChecked: checked || i > 0 }) };
     });
     return { stream: request.stream, stages, forward, forwardError: null };
   }
@@ -259,11 +259,12 @@ export class NodeService {
 
   /**
    * A stream this node sends to a stage (a copy job's reading side): straight into the stage's
-   * media agents when that stage is on this node, else over a data connection to its node.
+   * media agents when that stage is on this node, else over a data connection to its node. The
+   * records come from blocks whose checksums the reader verified: not checked again here.
    */
   async #openStage(target: { name: string; address: string; stage: number }, stream: string): Promise<StageOut> {
     if (target.name !== this.#o.name) return StageSender.open({ target, stream, stage: target.stage, identity: this.#o.identity });
-    const incoming = await this.#open({ kind: "node", name: this.#o.name }, stream, target.stage);
+    const incoming = await this.#open({ kind: "node", name: this.#o.name }, stream, target.stage, true);
     return {
       write: (record) => this.#write(incoming, record),
       close: async () => void (await this.#close(incoming)),
