@@ -47,5 +47,21 @@ for r in $(seq "$REPS"); do
     echo "$task $(echo "$user + $sys" | bc -l) $wall" >> "$WORK/results"
   done
 done
+# The kernel's share of writing copies, as a peer: the same bytes read and written once and three
+# times by `cat | tee` (CPU of the whole pipeline; cat alone would use copy_file_range).
+kernel() {  # kernel once|three -> "cpu_seconds wall_seconds"
+  sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || :
+  local TIMEFORMAT='%U %S %R' t
+  if [ "$1" = once ]; then t=$( { time sh -c "cat '$WORK'/src/* | tee '${DIRS[0]}/k1' > /dev/null; sync" ; } 2>&1 )
+  else t=$( { time sh -c "cat '$WORK'/src/* | tee '${DIRS[0]}/k1' '${DIRS[1]}/k2' > '$WORK/k0'; sync" ; } 2>&1 ); fi
+  rm -f "${DIRS[0]}/k1" "${DIRS[1]}/k2" "$WORK/k0"
+  awk '{printf "%.2f %.2f\n", $1 + $2, $3}' <<<"$t"
+}
+for r in $(seq "$REPS"); do
+  read -r c1 w1 <<<"$(kernel once)"; read -r c3 w3 <<<"$(kernel three)"
+  printf '%-4s %-9s %15.2f %8.2f   (cat | tee, one copy)\n%-4s %-9s %15.2f %8.2f   (cat | tee, three copies)\n' "$r" kernel-1 "$c1" "$w1" "$r" kernel-3 "$c3" "$w3"
+  echo "kernel1 $c1 $w1" >> "$WORK/results"; echo "kernel3 $c3 $w3" >> "$WORK/results"
+done
+awk '{cpu[$1]+=$2; n[$1]++} END { printf "peer: CPU of writing three copies / one with cat | tee: %.2f\n", (cpu["kernel3"]/n["kernel3"])/(cpu["kernel1"]/n["kernel1"]) }' "$WORK/results"
 awk -v size="$SIZE" '{cpu[$1]+=$2; wall[$1]+=$3; n[$1]++}
   END { printf "CPU per byte, mirrored / plain: %.2f (target <= 1.3); throughput mirrored / plain: %.2f\n", (cpu["mirrored"]/n["mirrored"])/(cpu["plain"]/n["plain"]), (wall["plain"]/n["plain"])/(wall["mirrored"]/n["mirrored"]) }' "$WORK/results"
