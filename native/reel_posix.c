@@ -440,6 +440,30 @@ static napi_value js_close_fd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* alignmentOffset(buffer, alignment): the bytes to skip from the start of the buffer's memory
+ * to an address that is a multiple of alignment (a power of two), for O_DIRECT writes. */
+static napi_value js_alignment_offset(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  void *ptr = NULL;
+  size_t length = 0;
+  uint32_t alignment;
+  if (!get_args(env, info, 2, argv)) return NULL;
+  if (napi_get_buffer_info(env, argv[0], &ptr, &length) != napi_ok) {
+    napi_throw_type_error(env, NULL, "alignmentOffset: a Buffer is required");
+    return NULL;
+  }
+  if (!get_u32(env, argv[1], "alignment", &alignment)) return NULL;
+  if (alignment == 0 || (alignment & (alignment - 1)) != 0) {
+    napi_throw_range_error(env, NULL, "alignmentOffset: the alignment must be a power of two");
+    return NULL;
+  }
+  uintptr_t address = (uintptr_t)ptr;
+  uint32_t offset = (uint32_t)((alignment - (address & (alignment - 1))) & (alignment - 1));
+  napi_value result;
+  if (napi_create_uint32(env, offset, &result) != napi_ok) return NULL;
+  return result;
+}
+
 /* mknod(path, mode, major, minor): void */
 static napi_value js_mknod(napi_env env, napi_callback_info info) {
   napi_value argv[4];
@@ -994,6 +1018,7 @@ NAPI_MODULE_INIT() {
       EXPORT("lutimens", js_lutimens),
       EXPORT("futimens", js_futimens),
       EXPORT("closeFd", js_close_fd),
+      EXPORT("alignmentOffset", js_alignment_offset),
       EXPORT("mknod", js_mknod),
       EXPORT("llistxattr", js_llistxattr),
       EXPORT("lgetxattr", js_lgetxattr),

@@ -6,6 +6,7 @@ import type { CreateVolumeOptions, Drive, VolumeReader, VolumeWriter } from "./d
 import { DirVolumeReader } from "./dir-volume-reader.js";
 import { DirVolumeWriter, writeFailure } from "./dir-volume-writer.js";
 import { errnoCode, mediaError, reasonOf } from "./errors.js";
+import { canWriteDirect, DIRECT_CREATE_FLAGS } from "./direct-io.js";
 import { openFile } from "./file-io.js";
 
 /** The program that writes labels (format.md §3.3 `writer`). */
@@ -66,9 +67,10 @@ export class DirDrive implements Drive {
     const path = this.volumePath(o.label);
     const capacityBlocks = checkNewVolume(this.name, o);
     let fd: number;
+    let isDirect: boolean;
     try {
       await mkdir(this.path, { recursive: true });
-      fd = await openFile(path, "wx");
+      ({ fd, isDirect } = await createVolumeFile(path));
     } catch (error) {
       if (errnoCode(error) === "EEXIST") {
         throw mediaError("MEDIA_VOLUME_EXISTS", `Cannot create volume "${o.label}" on drive "${this.name}": ${path} already exists (volumes are never overwritten)`, { label: o.label, path }, error);
@@ -76,7 +78,7 @@ export class DirDrive implements Drive {
       throw writeFailure(`volume "${o.label}" (${path})`, error);
     }
     this.#writing.add(o.label);
-    const writer = new DirVolumeWriter({ fd, path, directory: this.path, label: o.label, blockSize: o.blockSize, capacityBlocks, onClosed: () => this.#writing.delete(o.label) });
+    const writer = new DirVolumeWriter({ fd, path, directory: this.path, label: o.label, blockSize: o.blockSize, capacityBlocks, isDirect, onClosed: () => this.#writing.delete(o.label) });
     const label = { label: o.label, pool: o.pool, createdAt: o.createdAt.toISOString(), writer: LABEL_WRITER };
     try {
       await writer.write([makeLabelBlock({ mediumId: o.mediumId, blockSize: o.blockSize, label, checksum: this.#codecs.checksum })]);
@@ -120,4 +122,20 @@ export class DirDrive implements Drive {
       throw mediaError("MEDIA_WRITE_FAILED", `Cannot erase volume "${label}" on drive "${this.name}" (${path}): ${reasonOf(error)}`, { label, path }, error);
     }
   }
+}
+
+/**
+ * Creates a volume file, with O_DIRECT where the file system and the memory allow it
+ * (direct-io.ts), else for writing through the page cache; throws EEXIST for an existing file.
+ */
+async function createVolumeFile(path: string): Promise<{ fd: number; isDirect: boolean }> {
+  if (canWriteDirect) {
+    try {
+      return { fd: await openFile(path, DIRECT_CREATE_FLAGS), isDirect: true };
+    } catch (error) {
+      // EINVAL: this file system does not do O_DIRECT (tmpfs); anything else is a real failure.
+      if (errnoCode(error) !== "EINVAL") throw error;
+    }
+  }
+  return { fd: await openFile(path, "wx"), isDirect: false };
 }

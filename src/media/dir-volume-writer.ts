@@ -1,6 +1,7 @@
 import { BugError } from "../errors/index.js";
 import type { VolumeWriter } from "./drive.js";
 import { errnoCode, mediaError, reasonOf } from "./errors.js";
+import { alignedBlocks, isAligned } from "./direct-io.js";
 import { closeFile, openFile, syncFile, writeAllAt } from "./file-io.js";
 
 /** The error of a failed write: out of space, or another system error. */
@@ -35,8 +36,12 @@ export class DirVolumeWriter implements VolumeWriter {
   readonly #onClosed: (() => void) | undefined;
 
   /** `onClosed` is called once the descriptor is closed, whether or not the close failed. */
-  constructor(o: { fd: number; path: string; directory: string; label: string; blockSize: number; capacityBlocks: number; onClosed?: () => void }) {
+  /** Opened with O_DIRECT: every block must lie at an aligned address (others are copied first). */
+  readonly #isDirect: boolean;
+
+  constructor(o: { fd: number; path: string; directory: string; label: string; blockSize: number; capacityBlocks: number; onClosed?: () => void; isDirect?: boolean }) {
     this.#onClosed = o.onClosed;
+    this.#isDirect = o.isDirect === true;
     this.#fd = o.fd;
     this.#path = o.path;
     this.#directory = o.directory;
@@ -64,7 +69,7 @@ export class DirVolumeWriter implements VolumeWriter {
     this.#queued += blocks.length;
     this.#inFlight++;
     try {
-      await writeAllAt(this.#fd, blocks, position);
+      await writeAllAt(this.#fd, this.#isDirect ? alignedCopies(blocks, this.#blockSize) : blocks, position);
       this.#written += blocks.length;
     } catch (error) {
       this.#error ??= writeFailure(`volume "${this.label}" (${this.#path})`, error);
@@ -113,6 +118,17 @@ export class DirVolumeWriter implements VolumeWriter {
     }
     if (this.#error !== null) throw this.#error;
   }
+}
+
+/** The blocks at aligned addresses for an O_DIRECT write: those that are not (a label block) are copied. */
+function alignedCopies(blocks: Uint8Array[], blockSize: number): Uint8Array[] {
+  if (blocks.every(isAligned)) return blocks;
+  return blocks.map((block) => {
+    if (isAligned(block)) return block;
+    const copy = alignedBlocks(1, blockSize)[0]!;
+    copy.set(block);
+    return copy;
+  });
 }
 
 /** Makes a new file's directory entry durable (fsync of the directory). */

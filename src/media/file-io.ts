@@ -4,7 +4,7 @@ import { close, fdatasync, fsync, open, read, writev } from "node:fs";
 const MAX_BUFFERS = 1024;
 
 /** open(2) on libuv's thread pool. */
-export function openFile(path: string, flags: string): Promise<number> {
+export function openFile(path: string, flags: string | number): Promise<number> {
   return new Promise((resolve, reject) => open(path, flags, 0o644, (error, fd) => (error === null ? resolve(fd) : reject(error))));
 }
 
