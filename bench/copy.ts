@@ -7,7 +7,8 @@
  * default pool), adds a pool on a drive in another directory, then times, REPS times each:
  * `cat VOLUME > DIR/x && sync DIR/x` (the disk's copy rate), and a copy job of every saveset to
  * the other pool (multiplex: one pass over the volume, each stream re-multiplexed on the target,
- * synced at each stream's end). Prints MB/s and the ratio copy job / cat.
+ * synced at each stream's end), each after dropping the page cache (as root), so both read the
+ * volume from the disk. Prints MB/s and the ratio copy job / cat.
  *
  *   npm run build && node dist/bench/copy.js [--stream-mib 256] [--streams 4] [--select 4] [--reps 2] [--demux]
  *
@@ -22,6 +23,11 @@ import { join } from "node:path";
 import { startServer } from "../src/server/main.js";
 
 const MiB = 1024 * 1024;
+
+/** Both read the volume from the disk, not from the page cache (root only; otherwise a no-op). */
+function dropCaches(): void {
+  execFileSync("sh", ["-c", "sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || :"]);
+}
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -72,6 +78,7 @@ try {
   for (let rep = 0; rep < reps; rep++) {
     const catDir = join(dir, `cat${rep}`);
     mkdirSync(catDir);
+    dropCaches();
     let start = process.hrtime.bigint();
     execFileSync("sh", ["-c", `cat '${volume[0]!}' > '${catDir}/x' && sync '${catDir}/x'`]);
     catTimes.push(seconds(start));
@@ -81,6 +88,7 @@ try {
     mkdirSync(target);
     await api(url, token, "POST", "/drives", { name: `copy${rep}`, node: "local", kind: "dir", path: target, driveGroup: `copy${rep}` });
     await api(url, token, "POST", "/pools", { name: `copy${rep}`, driveGroup: `copy${rep}` });
+    dropCaches();
     start = process.hrtime.bigint();
     const job = await api<{ state: string; message: string }>(url, token, "POST", "/copies", { to: [`copy${rep}`], savesets, mode, wait: true });
     jobTimes.push(seconds(start));
