@@ -18,6 +18,8 @@ import type { Identity } from "./tls.js";
 const READ_BYTES = 8 * 1024 * 1024;
 /** Where a block header holds its stream id (format.md §3.1). */
 const STREAM_ID_AT = 40;
+/** Large reads in flight while the blocks before them are sent on. */
+const READS_AHEAD = 3;
 
 export interface NodeCopyContext {
   name: string;
@@ -173,13 +175,22 @@ async function multiplex(ctx: NodeCopyContext, request: CopyRun, outs: CopyOut[]
     counts.volumesRead++;
     try {
       const perRead = Math.max(1, Math.floor(READ_BYTES / volume.blockSize));
-      // One read ahead of the blocks being sent: the drive reads while the stages take records.
-      let next = volume.readBlocks(0, perRead);
+      // Reads ahead of the blocks being sent: the drive reads while the stages take records.
+      const ahead: Array<Promise<Uint8Array[]>> = [];
+      let nextAt = 0;
+      const readAhead = (): void => {
+        while (ahead.length < READS_AHEAD && nextAt < volume.blockCount) {
+          const read = volume.readBlocks(nextAt, perRead);
+          read.catch(() => undefined);
+          ahead.push(read);
+          nextAt += perRead;
+        }
+      };
+      readAhead();
       for (let at = 0; at < volume.blockCount; at += perRead) {
-        const blocks = await next;
+        const blocks = await ahead.shift()!;
         if (blocks.length === 0) break;
-        next = volume.readBlocks(at + perRead, perRead);
-        next.catch(() => undefined);
+        readAhead();
         counts.blocksRead += blocks.length;
         for (let i = 0; i < blocks.length; i++) {
           // A block of a stream not asked for is skipped by its header's stream id, unchecked; a
