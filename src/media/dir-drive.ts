@@ -12,6 +12,17 @@ import { openFile } from "./file-io.js";
 /** The program that writes labels (format.md §3.3 `writer`). */
 export const LABEL_WRITER = "reel 0.1.0";
 
+/** Writes a new volume's label block (block 0, format.md §3.3) as its first block; on failure the writer is closed. */
+export async function writeLabelBlock(writer: VolumeWriter, o: CreateVolumeOptions, codecs: Codecs): Promise<void> {
+  const label = { label: o.label, pool: o.pool, createdAt: o.createdAt.toISOString(), writer: LABEL_WRITER };
+  try {
+    await writer.write([makeLabelBlock({ mediumId: o.mediumId, blockSize: o.blockSize, label, checksum: codecs.checksum })]);
+  } catch (error) {
+    await writer.close().catch(() => undefined);
+    throw error;
+  }
+}
+
 /** Labels that are safe as file names: no separators, no dot files, no `..`. */
 const LABEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -79,13 +90,7 @@ export class DirDrive implements Drive {
     }
     this.#writing.add(o.label);
     const writer = new DirVolumeWriter({ fd, path, directory: this.path, label: o.label, blockSize: o.blockSize, capacityBlocks, isDirect, onClosed: () => this.#writing.delete(o.label) });
-    const label = { label: o.label, pool: o.pool, createdAt: o.createdAt.toISOString(), writer: LABEL_WRITER };
-    try {
-      await writer.write([makeLabelBlock({ mediumId: o.mediumId, blockSize: o.blockSize, label, checksum: this.#codecs.checksum })]);
-    } catch (error) {
-      await writer.close().catch(() => undefined);
-      throw error;
-    }
+    await writeLabelBlock(writer, o, this.#codecs);
     return writer;
   }
 

@@ -1,5 +1,5 @@
-import { BlockKind, type Codecs, decodeLabel, makeLabelBlock, MAX_BLOCK_SIZE, openBlock } from "../format/index.js";
-import { checkLabel, checkNewVolume, LABEL_WRITER } from "./dir-drive.js";
+import { BlockKind, type Codecs, decodeLabel, MAX_BLOCK_SIZE, openBlock } from "../format/index.js";
+import { checkLabel, checkNewVolume, writeLabelBlock } from "./dir-drive.js";
 import { writeFailure } from "./dir-volume-writer.js";
 import type { CreateVolumeOptions, Drive, VolumeReader, VolumeWriter } from "./drive.js";
 import { DriveOptions } from "./drive-options.js";
@@ -104,9 +104,8 @@ export class TapeDrive implements Drive {
       this.#writing = o.label;
       const writer = this.#writer({ handle, label: o.label, slot, blockSize: o.blockSize, capacityBlocks, release });
       isHandedOver = true;
-      const label = { label: o.label, pool: o.pool, createdAt: o.createdAt.toISOString(), writer: LABEL_WRITER };
+      await writeLabelBlock(writer, o, this.#codecs);
       try {
-        await writer.write([makeLabelBlock({ mediumId: o.mediumId, blockSize: o.blockSize, label, checksum: this.#codecs.checksum })]);
         await writer.sync();
       } catch (error) {
         await writer.close().catch(() => undefined);

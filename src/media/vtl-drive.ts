@@ -1,7 +1,7 @@
 import { truncate } from "node:fs/promises";
 import { dirname } from "node:path";
-import { type Codecs, makeLabelBlock } from "../format/index.js";
-import { checkLabel, checkNewVolume, LABEL_WRITER } from "./dir-drive.js";
+import type { Codecs } from "../format/index.js";
+import { checkLabel, checkNewVolume, writeLabelBlock } from "./dir-drive.js";
 import { DirVolumeReader } from "./dir-volume-reader.js";
 import { DirVolumeWriter, writeFailure } from "./dir-volume-writer.js";
 import type { CreateVolumeOptions, Drive, VolumeReader, VolumeWriter } from "./drive.js";
@@ -111,13 +111,7 @@ export class VtlDrive implements Drive {
       throw writeFailure(`tape ${slot} of drive "${this.name}" (${path})`, error);
     }
     const writer = new DirVolumeWriter({ fd, path, directory: dirname(path), label: o.label, blockSize: o.blockSize, capacityBlocks });
-    const label = { label: o.label, pool: o.pool, createdAt: o.createdAt.toISOString(), writer: LABEL_WRITER };
-    try {
-      await writer.write([makeLabelBlock({ mediumId: o.mediumId, blockSize: o.blockSize, label, checksum: this.#codecs.checksum })]);
-    } catch (error) {
-      await writer.close().catch(() => undefined);
-      throw error;
-    }
+    await writeLabelBlock(writer, o, this.#codecs);
     return writer;
   }
 

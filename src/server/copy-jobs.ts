@@ -12,6 +12,7 @@ import type { Agent, AgentHub } from "./agents.js";
 import { serverError } from "./errors.js";
 import type { EventBus } from "./events.js";
 import { MEDIA_BLOCK_SIZE } from "./jobs.js";
+import { driveSpec, stageKey } from "./stages.js";
 import { recordCopy } from "./record-copy.js";
 import { jobView } from "./views.js";
 
@@ -422,11 +423,3 @@ function aliveSavesets(all: Saveset[], now: Date): Set<number> {
   return alive;
 }
 
-function driveSpec(d: Drive): { name: string; kind: string; path: string; options: Record<string, unknown> } {
-  return { name: d.name, kind: d.kind, path: d.path, options: d.options };
-}
-
-/** Where a node's report of a stream goes: each stage reports the stream it wrote, by its drive. */
-function stageKey(node: string, drive: string, stream: string): string {
-  return `${node}/${drive}/${stream}`;
-}

@@ -13,6 +13,7 @@ import type { Agent, AgentHub } from "./agents.js";
 import type { EventBus } from "./events.js";
 import { serverError } from "./errors.js";
 import { recordCopy } from "./record-copy.js";
+import { copyRank, driveSpec, stageKey } from "./stages.js";
 import { jobView } from "./views.js";
 
 export const MEDIA_BLOCK_SIZE = 256 * 1024;
@@ -314,9 +315,8 @@ export class Jobs {
     const views = catalog.copiesOf(savesetId).filter((c) => c.segments.length > 0).map((copy) => {
       const media = copy.segments.map((g) => catalog.getMedium(g.mediumId)!);
       const drive = catalog.getDrive(media[0]!.drive)!;
-      const damaged = media.some((m) => m.state === "error");
       return {
-        rank: (damaged ? 10 : 0) + (KIND_RANK[drive.kind] ?? 3),
+        rank: copyRank(drive, media),
         view: {
           id: copy.id, pool: media[0]!.pool, drive: drive.name, node: drive.node, kind: drive.kind, media: [...new Set(media.map((m) => m.label))],
           blocks: copy.extents.reduce((n, e) => n + e.blockCount, 0),
@@ -347,8 +347,7 @@ export class Jobs {
       const drive = catalog.getDrive(first.drive);
       const node = drive === null ? null : hub.node(drive.node);
       if (drive === null || node === null) continue;
-      const damaged = copy.segments.some((g) => medium(g.mediumId).state === "error");
-      const rank = (damaged ? 10 : 0) + (KIND_RANK[drive.kind] ?? 3);
+      const rank = copyRank(drive, copy.segments.map((g) => medium(g.mediumId)));
       sources.push({ node, drive, rank, extents: copy.extents.map((e) => ({ label: medium(e.mediumId).label, firstBlock: e.firstBlock, blockCount: e.blockCount, streamOffset: e.streamOffset })) });
     }
     // A stable sort: copies of equal rank keep their age order.
@@ -444,18 +443,6 @@ export class Jobs {
       message: problems > 0 ? `restored ${result.files} files with ${result.damaged} damaged and ${result.errors} errors` : `restored ${result.files} files, ${result.bytes} bytes`,
     });
   }
-}
-
-/** Which copies a restore reads first: online disk before tape. */
-const KIND_RANK: Record<string, number> = { dir: 0, vtl: 1, tape: 2 };
-
-function driveSpec(drive: Drive): { name: string; kind: string; path: string; options: Record<string, unknown> } {
-  return { name: drive.name, kind: drive.kind, path: drive.path, options: drive.options };
-}
-
-/** Where a node's report of a stream goes: each stage of a chain reports the same stream (one node may write two stages). */
-function stageKey(node: string, drive: string, stream: string): string {
-  return `${node}/${drive}/${stream}`;
 }
 
 /** Why a backup failed, both sides: the client's own error and what the node saw. */
