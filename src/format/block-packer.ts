@@ -1,4 +1,4 @@
-import { BLOCK_FLAG_END_OF_STREAM, BLOCK_HEADER_SIZE, BlockKind, NO_RECORD_START, sealBlock } from "./block.js";
+import { BLOCK_FLAG_END_OF_STREAM, BLOCK_HEADER_SIZE, BlockKind, NO_RECORD_START, reheaderBlock, sealBlock } from "./block.js";
 import type { Checksum } from "./codecs.js";
 import { encodeLabel, type MediumLabel } from "./label.js";
 import { RecordType } from "./record.js";
@@ -132,6 +132,28 @@ export class BlockPacker {
     this.#block = null;
     this.#used = 0;
     this.#o.emit(block);
+  }
+
+  /** Payload bytes a block of this packer holds. */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /**
+   * Takes a whole block of this stream read from another medium, checked (a copy job): it goes
+   * out at once, its payload unchanged under this medium's header (reheaderBlock). Only between
+   * blocks: nothing may be pending, the block must start at the packer's stream offset and its
+   * payload must fit. Returns false (and takes nothing) when it does not.
+   */
+  passBlock(source: Uint8Array, streamOffset: number, payloadLength: number): boolean {
+    if (this.#used > 0 || streamOffset !== this.#streamOffset || payloadLength > this.#capacity || payloadLength === 0) return false;
+    const block = this.#block ?? this.#allocate(this.#o.blockSize);
+    reheaderBlock(block, source, this.#place());
+    this.#streamOffset += payloadLength;
+    this.#blockStreamOffset = this.#streamOffset;
+    this.#block = null;
+    this.#o.emit(block);
+    return true;
   }
 
   /** Writes out the open block even if not full (a multiplexer's flush). */

@@ -1,5 +1,6 @@
 import { bytesEqual, copyOf, getU64, setU64, viewOf } from "./bytes.js";
 import type { Checksum } from "./codecs.js";
+import { crc32cAfterEdit } from "./crc32c.js";
 import { formatError } from "./errors.js";
 
 // format.md §3.1
@@ -54,6 +55,25 @@ export function sealBlock(block: Uint8Array, header: Omit<BlockHeader, "version"
   let crc = checksum.crc32c(block.subarray(0, 76));
   crc = checksum.crc32c(block.subarray(BLOCK_HEADER_SIZE, end), crc);
   view.setUint32(76, crc, true);
+}
+
+/**
+ * Writes into `target` (one block of the size of the medium it goes to) a checked stream block
+ * of another medium: the payload as it is, under a header naming the new medium, block number
+ * and block size. The checksum follows from the source's without reading the payload again
+ * (crc32cAfterEdit), so a source whose checksum was not verified would stay as damaged as it
+ * was: copy only checked blocks. The payload must fit the target (checked by the caller).
+ */
+export function reheaderBlock(target: Uint8Array, source: Uint8Array, place: { mediumId: Uint8Array; blockNumber: number }): void {
+  const from = viewOf(source);
+  const end = BLOCK_HEADER_SIZE + from.getUint32(12, true);
+  target.set(source.subarray(0, end), 0);
+  const view = viewOf(target);
+  view.setUint32(8, target.length, true);
+  target.set(place.mediumId, 16);
+  setU64(view, 32, place.blockNumber);
+  if (end < target.length) target.fill(0, end);
+  view.setUint32(76, crc32cAfterEdit(from.getUint32(76, true), source.subarray(0, 76), target.subarray(0, 76), end - BLOCK_HEADER_SIZE), true);
 }
 
 export type BlockCheck =

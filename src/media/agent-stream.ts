@@ -1,4 +1,4 @@
-import { BlockPacker, type BlockPlace, type Codecs, idToString, RecordType } from "../format/index.js";
+import { BLOCK_FLAG_END_OF_STREAM, type BlockHeader, BlockPacker, type BlockPlace, bytesEqual, type Codecs, idToString, RecordType } from "../format/index.js";
 import { mediaError } from "./errors.js";
 import { PlacementBuilder, type StreamPlacement } from "./placement.js";
 import { checkRecord } from "./record-check.js";
@@ -13,6 +13,15 @@ export interface StreamWriter {
    * sequence (the stream stays open), MEDIA_STREAM_CLOSED after end() or abort().
    */
   write(record: Uint8Array): Promise<void>;
+  /**
+   * A whole block of this stream read from another medium, its checksum verified (a copy job):
+   * its payload goes on as it is under this medium's header — no records are rebuilt. Blocks
+   * come in stream order from offset 0, and a stream written this way takes no records. Throws
+   * MEDIA_BAD_BLOCK when the block is not the stream's next or does not fit this drive's blocks.
+   */
+  writeBlock(block: Uint8Array, header: BlockHeader): Promise<void>;
+  /** Payload bytes of this drive's blocks: writeBlock takes blocks with no more. */
+  readonly blockCapacity: number;
   /** The stream ended with its trailer: flush its last block, return where it lies (MEDIA_NO_TRAILER without one). */
   end(): Promise<StreamPlacement>;
   /** The sender failed: flush what was received (no trailer), return where it lies. */
@@ -104,6 +113,42 @@ export class AgentStream implements StreamWriter {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     return this.#enqueue(() => this.#write(record));
+  }
+
+  get blockCapacity(): number {
+    return this.#packer.capacity;
+  }
+
+  writeBlock(block: Uint8Array, header: BlockHeader): Promise<void> {
+    if (this.#tail !== null) return this.#enqueue(() => this.#writeBlock(block, header));
+    try {
+      if (this.#tryWriteBlock(block, header)) return this.#host.whenRoom();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return this.#enqueue(() => this.#writeBlock(block, header));
+  }
+
+  async #writeBlock(block: Uint8Array, header: BlockHeader): Promise<void> {
+    while (!this.#tryWriteBlock(block, header)) await this.#host.planVolume();
+    await this.#host.whenRoom();
+  }
+
+  /** Places and writes `block` if a volume has room for it; false when a volume must be planned first. */
+  #tryWriteBlock(block: Uint8Array, header: BlockHeader): boolean {
+    this.#checkWritable();
+    const id = idToString(this.streamId);
+    const refuse = (why: string): Error => mediaError("MEDIA_BAD_BLOCK", `Cannot copy block ${header.blockNumber} into stream ${id}: ${why}`, { streamId: id, blockNumber: header.blockNumber });
+    if (!bytesEqual(header.streamId, this.streamId)) throw refuse(`it belongs to stream ${idToString(header.streamId)}`);
+    if (this.#sequence > 0) throw refuse("the stream was written record by record");
+    if (header.payloadLength > this.#packer.capacity) throw refuse(`its ${header.payloadLength} payload bytes do not fit blocks of ${this.#host.blockSize} bytes`);
+    if (header.streamOffset !== this.#packer.streamOffset) throw refuse(`it starts at stream offset ${header.streamOffset}, the stream is at ${this.#packer.streamOffset}`);
+    if (!this.#host.hasRoom(1)) return false;
+    if (!this.#packer.passBlock(block, header.streamOffset, header.payloadLength)) throw refuse("the stream has bytes pending");
+    // Records are no longer counted: a record written now would be refused as out of sequence.
+    this.#sequence = -1;
+    if ((header.flags & BLOCK_FLAG_END_OF_STREAM) !== 0) this.#hasTrailer = true;
+    return true;
   }
 
   async #write(record: Uint8Array): Promise<void> {

@@ -3,6 +3,7 @@ import { errnoCode, reasonOf, ReelError } from "../errors/index.js";
 /** Error codes of the media component (docs/errors.md). */
 export type MediaErrorCode =
   | "MEDIA_BAD_RECORD"
+  | "MEDIA_BAD_BLOCK"
   | "MEDIA_BAD_LABEL"
   | "MEDIA_BAD_BLOCK_SIZE"
   | "MEDIA_VOLUME_EXISTS"

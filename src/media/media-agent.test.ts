@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
-import { BLOCK_FLAG_END_OF_STREAM, BlockKind, decodeLabel, idToString, openBlock, RecordType } from "../format/index.js";
+import { BLOCK_FLAG_END_OF_STREAM, type BlockHeader, BlockKind, decodeLabel, idToString, openBlock, RecordType } from "../format/index.js";
 import { isReelError } from "../errors/index.js";
 import { DirDrive } from "./dir-drive.js";
 import type { Drive } from "./drive.js";
@@ -383,5 +383,78 @@ test("MediaAgent then readStreamRecords() give back every stream byte for byte, 
       assert.equal(back.isComplete, hasTrailer);
       assert.deepEqual(back.records, s.records.map((r) => Uint8Array.from(r)), `seed ${seed}, stream ${i}`);
     }
+  }
+});
+
+/** Every checked stream block of `streamId` on the volumes, in order, as read. */
+async function streamBlocksOf(drive: Drive, labels: string[], streamId: Uint8Array): Promise<{ block: Uint8Array; header: BlockHeader }[]> {
+  const found: { block: Uint8Array; header: BlockHeader }[] = [];
+  for (const label of labels) {
+    const volume = await drive.openVolume(label);
+    const blocks = await volume.readBlocks(0, volume.blockCount);
+    await volume.close();
+    for (const block of blocks) {
+      const check = openBlock(Uint8Array.from(block), codecs.checksum);
+      if (check.ok && check.header.kind === BlockKind.stream && idToString(check.header.streamId) === idToString(streamId)) found.push({ block: Uint8Array.from(block), header: check.header });
+    }
+  }
+  return found;
+}
+
+test("StreamWriter.writeBlock() carries checked blocks of another medium over as they are, onto larger blocks, multiplexed and spanning, and they read back identical", async () => {
+  const random = seededRandom(11);
+  const source = setup({ blockSize: 64 * 1024, capacityBytes: 3 * MiB });
+  const streams = [1, 2].map(() => ({ id: randomId(), records: makeStream(Array.from({ length: 12 }, () => random(10, 300 * 1024)), codecs) }));
+  await writeInterleaved(source.agent, streams, 3);
+  await source.agent.close();
+  const targetDir = mkdtempSync(join(tmpdir(), "reel-target-"));
+  try {
+    const target = setup({ blockSize: 128 * 1024, capacityBytes: 2 * MiB, drive: new DirDrive({ name: "disk2", path: targetDir, codecs }) });
+    const blocks = await Promise.all(streams.map((s) => streamBlocksOf(source.drive, source.labels, s.id)));
+    const writers = streams.map((s) => target.agent.openStream(s.id, { checksumChecked: true }));
+    // Interleaved: block i of each stream in turn.
+    for (let i = 0; i < Math.max(...blocks.map((b) => b.length)); i++) {
+      for (const [s, list] of blocks.entries()) if (i < list.length) await writers[s]!.writeBlock(list[i]!.block, list[i]!.header);
+    }
+    const placements = await Promise.all(writers.map((w) => w.end()));
+    await target.agent.close();
+    assert.ok(target.labels.length >= 2, "the copy spans target volumes");
+    const byStream = await volumeBlocks(target.drive, target.labels);
+    for (const [i, s] of streams.entries()) {
+      assert.equal(placements[i]!.isComplete, true);
+      checkStreamBlocks(byStream.get(idToString(s.id))!, placements[i]!, true);
+      const back = await readAll(target.drive, s.id, placements[i]!);
+      assert.deepEqual(back.losses, []);
+      assert.equal(back.records.length, s.records.length);
+      back.records.forEach((record, j) => assert.deepEqual(record, s.records[j], `record ${j} of stream ${i}`));
+    }
+  } finally {
+    rmSync(targetDir, { recursive: true, force: true });
+  }
+});
+
+test("StreamWriter.writeBlock() refuses a gap, a payload too large for the drive's blocks and a foreign stream's block; records after blocks are refused", async () => {
+  const random = seededRandom(12);
+  const source = setup({ blockSize: 64 * 1024, capacityBytes: 64 * MiB });
+  const stream = { id: randomId(), records: makeStream(Array.from({ length: 6 }, () => random(70 * 1024, 200 * 1024)), codecs) };
+  await writeInterleaved(source.agent, [stream], 1);
+  await source.agent.close();
+  const blocks = await streamBlocksOf(source.drive, source.labels, stream.id);
+  const code = (error: unknown): string => (isReelError(error) ? error.code : String(error));
+  const targetDir = mkdtempSync(join(tmpdir(), "reel-target-"));
+  try {
+    const small = setup({ blockSize: 16 * 1024, capacityBytes: 64 * MiB, drive: new DirDrive({ name: "small", path: targetDir, codecs }) });
+    await assert.rejects(small.agent.openStream(stream.id).writeBlock(blocks[0]!.block, blocks[0]!.header), (e) => code(e) === "MEDIA_BAD_BLOCK" && /do not fit blocks of 16384 bytes/.test(String(e)));
+    await small.agent.close();
+    const same = setup({ blockSize: 64 * 1024, capacityBytes: 64 * MiB, drive: new DirDrive({ name: "same", path: targetDir, codecs }) });
+    const writer = same.agent.openStream(stream.id);
+    await assert.rejects(writer.writeBlock(blocks[1]!.block, blocks[1]!.header), (e) => code(e) === "MEDIA_BAD_BLOCK" && /starts at stream offset \d+, the stream is at 0/.test(String(e)));
+    await assert.rejects(same.agent.openStream(randomId()).writeBlock(blocks[0]!.block, blocks[0]!.header), (e) => code(e) === "MEDIA_BAD_BLOCK" && /belongs to stream/.test(String(e)));
+    await writer.writeBlock(blocks[0]!.block, blocks[0]!.header);
+    await assert.rejects(writer.write(stream.records[1]!), (e) => code(e) === "MEDIA_BAD_RECORD");
+    await writer.abort();
+    await same.agent.close();
+  } finally {
+    rmSync(targetDir, { recursive: true, force: true });
   }
 });

@@ -207,7 +207,10 @@ export interface CopyStreamResult {
   stream: string;
   /** True once stage 1 accepted the stream (it then reports where the stream lies, even when cut short). */
   opened: boolean;
+  /** Records sent (a stream copied record by record). */
   records: number;
+  /** Blocks passed on as they are (every stage on the reading node: records are not rebuilt). */
+  blocks: number;
   bytes: number;
   complete: boolean;
   error: string | null;

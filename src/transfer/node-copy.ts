@@ -7,7 +7,7 @@
  * so that every stream lands contiguously on the target. Records travel as they are stored
  * (sealed by the client): a copy never decrypts or decompresses.
  */
-import { BLOCK_FLAG_END_OF_STREAM, BlockKind, type Codecs, idFromString, idToString, openBlock, RecordAssembler, type RecordHeader, RecordType } from "../format/index.js";
+import { BLOCK_FLAG_END_OF_STREAM, BLOCK_HEADER_SIZE, type BlockHeader, BlockKind, type Codecs, idFromString, idToString, openBlock, RecordAssembler, type RecordHeader, RecordType } from "../format/index.js";
 import { type Drive, type DriveSpec, readStreamRecords, RecordBuffers } from "../media/index.js";
 import type { CopyRun, CopyRunReply, CopyStream, CopyStreamResult } from "./messages.js";
 import { serviceError } from "./service-errors.js";
@@ -60,6 +60,10 @@ class CopyOut {
   #closing: Promise<void> | null = null;
   opened = false;
   records = 0;
+  /** Blocks passed on as they are (takeBlock). */
+  blocks = 0;
+  /** Whether the stream goes block by block; null until its first block. */
+  #blockMode: boolean | null = null;
   bytes = 0;
   complete = false;
   error: string | null = null;
@@ -112,31 +116,81 @@ class CopyOut {
     }
   }
 
+  /** The stream at stage 1, opened by the first record or block. */
+  async #open(): Promise<StageOut> {
+    if (this.#sender === null) {
+      this.#sender = this.#openStage !== undefined
+        ? await this.#openStage(this.spec.target, this.spec.stream)
+        : await StageSender.open({ target: this.spec.target, stream: this.spec.stream, stage: this.spec.target.stage, identity: this.#identity });
+      this.opened = true;
+    }
+    return this.#sender;
+  }
+
   /** Sends one record; the first opens the stream at stage 1, the trailer closes it. */
   async send(record: Uint8Array, isTrailer: boolean): Promise<void> {
     try {
-      if (this.#sender === null) {
-        this.#sender = this.#openStage !== undefined
-          ? await this.#openStage(this.spec.target, this.spec.stream)
-          : await StageSender.open({ target: this.spec.target, stream: this.spec.stream, stage: this.spec.target.stage, identity: this.#identity });
-        this.opened = true;
-      }
-      await this.#sender.write(record);
+      await (await this.#open()).write(record);
       this.records++;
       this.bytes += record.length;
     } catch (error) {
       this.fail(`cannot send it to node "${this.spec.target.name}": ${reasonOf(error)}`);
       return;
     }
-    if (isTrailer) {
-      this.finished = true;
-      // The stage finishes writing (and its own next stages) while other streams are read.
-      const sender = this.#sender;
-      this.#closing = sender.close().then(
-        () => void (this.complete = true),
-        (error: unknown) => void (this.error = `node "${this.spec.target.name}" did not take the end of the stream: ${reasonOf(error)}`),
-      );
+    if (isTrailer) this.#end();
+  }
+
+  /**
+   * Takes a checked block of the stream as it is when every copy stage is on this node and the
+   * stream's blocks fit the stages' blocks (the usual copy: one node, one block size): no record
+   * is rebuilt, re-packed or checksummed again. False when the block must go record by record
+   * (decided at the stream's first block, for the whole stream).
+   */
+  async takeBlock(block: Uint8Array, header: BlockHeader, sourceCapacity: number): Promise<boolean> {
+    if (this.#blockMode === null) {
+      let sender: StageOut;
+      try {
+        sender = await this.#open();
+      } catch (error) {
+        this.fail(`cannot send it to node "${this.spec.target.name}": ${reasonOf(error)}`);
+        return true;
+      }
+      this.#blockMode = sender.blocks !== undefined && header.streamOffset === 0 && sourceCapacity <= sender.blocks.capacity;
     }
+    if (!this.#blockMode) return false;
+    if (header.streamOffset !== this.bytes) {
+      this.fail(header.streamOffset > this.bytes ? `stream bytes ${this.bytes}–${header.streamOffset} lost: damaged or missing blocks on the source` : `block ${header.blockNumber} repeats stream bytes from ${header.streamOffset}`);
+      return true;
+    }
+    try {
+      await this.#sender!.blocks!.write(block, header);
+      this.bytes += header.payloadLength;
+      this.blocks++;
+    } catch (error) {
+      this.fail(`cannot write it on node "${this.spec.target.name}": ${reasonOf(error)}`);
+      return true;
+    }
+    if ((header.flags & BLOCK_FLAG_END_OF_STREAM) !== 0) this.#end();
+    return true;
+  }
+
+  /** A checked block of the stream from its source copy: passed on as it is, or its records rebuilt and sent. */
+  async take(block: Uint8Array, header: BlockHeader, payload: Uint8Array, sourceCapacity: number): Promise<void> {
+    this.seen = true;
+    if (await this.takeBlock(block, header, sourceCapacity)) return;
+    this.assembler.push({ streamOffset: header.streamOffset, payload, firstRecordOffset: header.firstRecordOffset });
+    await this.dispatch();
+    if ((header.flags & BLOCK_FLAG_END_OF_STREAM) !== 0 && !this.finished) this.fail("the stream ends on the source without its trailer");
+  }
+
+  /** The stream's last byte went out: the stage finishes writing (and its own next stages) while other streams are read. */
+  #end(): void {
+    this.finished = true;
+    const sender = this.#sender!;
+    this.#closing = sender.close().then(
+      () => void (this.complete = true),
+      (error: unknown) => void (this.error = `node "${this.spec.target.name}" did not take the end of the stream: ${reasonOf(error)}`),
+    );
   }
 
   fail(reason: string): void {
@@ -157,7 +211,7 @@ class CopyOut {
   }
 
   result(): CopyStreamResult {
-    return { stream: this.spec.stream, opened: this.opened, records: this.records, bytes: this.bytes, complete: this.complete, error: this.error };
+    return { stream: this.spec.stream, opened: this.opened, records: this.records, blocks: this.blocks, bytes: this.bytes, complete: this.complete, error: this.error };
   }
 }
 
@@ -206,10 +260,7 @@ async function multiplex(ctx: NodeCopyContext, request: CopyRun, outs: CopyOut[]
           if (header.kind !== BlockKind.stream) continue;
           const out = byStream.get(idToString(header.streamId));
           if (out === undefined || out.finished || !out.owns(source.label, at + i)) continue;
-          out.seen = true;
-          out.assembler.push({ streamOffset: header.streamOffset, payload, firstRecordOffset: header.firstRecordOffset });
-          await out.dispatch();
-          if ((header.flags & BLOCK_FLAG_END_OF_STREAM) !== 0 && !out.finished) out.fail("the stream ends on the source without its trailer");
+          await out.take(blocks[i]!, header, payload, volume.blockSize - BLOCK_HEADER_SIZE);
         }
         volume.release?.(blocks);
       }

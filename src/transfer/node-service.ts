@@ -3,7 +3,7 @@
  * connections, and runs one media agent per drive (multiplexing every stream sent to that drive
  * onto its current volume). docs/protocol.md §Node.
  */
-import { type Codecs, idFromString } from "../format/index.js";
+import { type BlockHeader, type Codecs, idFromString } from "../format/index.js";
 import { type Drive, type DriveSpec, makeDrive, MediaAgent, readStreamRecords, type StreamWriter } from "../media/index.js";
 import type { Connection } from "./connection.js";
 import { connectTls, type Identity, listenTls } from "./tls.js";
@@ -265,11 +265,15 @@ export class NodeService {
   async #openStage(target: { name: string; address: string; stage: number }, stream: string): Promise<StageOut> {
     if (target.name !== this.#o.name) return StageSender.open({ target, stream, stage: target.stage, identity: this.#o.identity });
     const incoming = await this.#open({ kind: "node", name: this.#o.name }, stream, target.stage, true);
-    return {
-      write: (record) => this.#write(incoming, record),
+    const out = {
+      write: (record: Uint8Array) => this.#write(incoming, record),
       close: async () => void (await this.#close(incoming)),
-      abort: (reason) => void this.#abortAll(incoming, reason.message).catch(() => undefined),
+      abort: (reason: Error) => void this.#abortAll(incoming, reason.message).catch(() => undefined),
     };
+    if (incoming.forward !== null) return out;
+    // Every stage is here: blocks go on as they are, each under its stage's own header.
+    const capacity = Math.min(...incoming.stages.map((stage) => stage.writer.blockCapacity));
+    return { ...out, blocks: { capacity, write: (block: Uint8Array, header: BlockHeader) => this.#writeBlock(incoming, block, header) } };
   }
 
   /** stream.close: every local stage ends and reports, then the stages after them; returns the bytes written. */
@@ -296,10 +300,18 @@ export class NodeService {
     return placement.bytes;
   }
 
-  /** A record for a stage after the first on this node: a failing stage is dropped, the others go on. */
-  async #mirrorWrite(incoming: Incoming, stage: LocalStage, record: Uint8Array): Promise<void> {
+  /** A checked block for every stage of the stream, all on this node (copy jobs). */
+  async #writeBlock(incoming: Incoming, block: Uint8Array, header: BlockHeader): Promise<void> {
+    const [first, ...mirrors] = incoming.stages;
+    const local = first!.writer.writeBlock(block, header);
+    if (mirrors.length === 0) return void (await local);
+    await Promise.all([local, ...mirrors.map((stage) => this.#mirrorWrite(incoming, stage, (writer) => writer.writeBlock(block, header)))]);
+  }
+
+  /** A record (or block) for a stage after the first on this node: a failing stage is dropped, the others go on. */
+  async #mirrorWrite(incoming: Incoming, stage: LocalStage, write: Uint8Array | ((writer: StreamWriter) => Promise<void>)): Promise<void> {
     try {
-      await stage.writer.write(record);
+      await (typeof write === "function" ? write(stage.writer) : stage.writer.write(write));
     } catch (error) {
       const at = incoming.stages.indexOf(stage);
       if (at <= 0) return;

@@ -5,6 +5,7 @@
  * frames, `stream.close` (docs/protocol.md §Stages). The receiving node must have been told by
  * the server to expect the stream from this node.
  */
+import type { BlockHeader } from "../format/index.js";
 import { parseAddress } from "./address.js";
 import type { Connection } from "./connection.js";
 import { connectTls, type Identity } from "./tls.js";
@@ -21,6 +22,11 @@ export interface StageTarget {
 export interface StageOut {
   /** One sealed record; resolves once the stage took it (backpressure). */
   write(record: Uint8Array): Promise<void>;
+  /**
+   * Present when every stage of the chain is on this node (copy jobs): a checked block of the
+   * stream goes on as it is, under each stage's own block header, with no records rebuilt.
+   */
+  readonly blocks?: { write(block: Uint8Array, header: BlockHeader): Promise<void>; readonly capacity: number };
   /** Ends the stream: resolves when the stage (and the stages after it) have it on their media. */
   close(): Promise<void>;
   /** Gives up: the stage aborts the stream and reports where its part lies. */

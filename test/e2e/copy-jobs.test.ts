@@ -184,6 +184,41 @@ test("a chain of copy stages on two nodes; a damaged source block fails its save
   await restoreSame(server, dir, p, good);
 });
 
+test("on one node a copy carries blocks over as they are; a damaged source block fails its saveset only, the others restore from the copy", async (t) => {
+  const dir = tempDir(t);
+  const server = await startServer(t, join(dir, "var"));
+  await addPool(server, dir, "near");
+  const [good, bad] = ["good", "bad"].map((name) => join(dir, `src-${name}`)) as [string, string];
+  makeTree(good, 3, 1024 * 1024);
+  makeTree(bad, 3, 1024 * 1024);
+  const ids: number[] = [];
+  for (const [task, root] of [["good", good], ["bad", bad]] as const) ids.push(jsonOf<SavesetJson>(await server.cli(["backup", "--task", task, "--json", root])).saveset.id);
+  const [p, q] = ids as [number, number];
+  const [volume] = await media(server);
+  const file = join(server.dataDir, "media", `${volume!.label}.reel`);
+  const uuid = (await server.api<{ uuid: string }>("GET", `/savesets/${q}`)).body.uuid;
+  const bytes = readFileSync(file);
+  const blocks: number[] = [];
+  for (let at = BLOCK; at + BLOCK <= bytes.length; at += BLOCK) if (bytes.subarray(at + 40, at + 56).toString("hex") === uuid) blocks.push(at);
+  assert.ok(blocks.length > 4, `saveset ${q} takes ${blocks.length} blocks`);
+  flipByte(file, blocks[2]! + 5000);
+
+  const run = await server.cli(["copy", "--to", "near", "--saveset", String(p), "--saveset", String(q), "--json"]);
+  assert.equal(run.status, 1, run.stderr);
+  const job = JSON.parse(run.stdout) as JobJson;
+  assert.equal(job.job.state, "failed");
+  assert.match(job.job.message, new RegExp(`saveset ${q}: .*lost`));
+  assert.deepEqual(copiesOf(server, p).map((x) => x.pools), [["default"], ["near"]]);
+  assert.deepEqual(copiesOf(server, q).map((x) => x.pools), [["default"]], "the damaged saveset gets no copy");
+  // The copy's blocks passed every check on the way in; read from the copy alone, byte for byte.
+  const target = join(dir, "restore-near");
+  const restore = await server.cli(["restore", String(p), "--pool", "near", "--target", target]);
+  assert.equal(restore.status, 0, restore.stderr);
+  assertSameTree(good, join(target, good), { root: false });
+  const check = await server.cli(["media", "check", (await media(server)).find((m) => m.pool === "near")!.label, "--json"]);
+  assert.equal(check.status, 0, check.stderr);
+});
+
 /** Starts a job and reads the server's job events until it ended. */
 async function untilJobEnds(server: TestServer, start: () => Promise<number>): Promise<{ state: string; kind: string; message: string }> {
   const response = await fetch(`${server.url}/api/v1/events`, { headers: { authorization: `Bearer ${server.token}` } });
