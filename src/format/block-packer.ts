@@ -1,7 +1,12 @@
 import { BLOCK_FLAG_END_OF_STREAM, BLOCK_HEADER_SIZE, BlockKind, NO_RECORD_START, reheaderBlock, sealBlock } from "./block.js";
 import type { Checksum } from "./codecs.js";
+import { crc32cCombine } from "./crc32c.js";
 import { encodeLabel, type MediumLabel } from "./label.js";
 import { RecordType } from "./record.js";
+
+/** Record bytes 20–23 hold its checksum (format.md §4.1), which covers bytes 0–19 and 24 onwards. */
+const RECORD_CHECKSUM_AT = 20;
+const RECORD_HEADER_END = 24;
 
 /** Where a block goes: the medium it is written to and its number there. */
 export interface BlockPlace {
@@ -43,6 +48,8 @@ export class BlockPacker {
   #blockStreamOffset: number;
   #firstRecordOffset = NO_RECORD_START;
   #streamOffset: number;
+  /** CRC-32C of the open block's payload so far, when every piece came with its CRC (appendChecked); else null. */
+  #payloadCrc: number | null = 0;
 
   constructor(options: BlockPackerOptions) {
     this.#o = options;
@@ -88,9 +95,47 @@ export class BlockPacker {
    * last byte of a TRAILER record is sealed at once with the end-of-stream flag (format.md §3.2).
    */
   append(record: Uint8Array): void {
+    this.#append(record, null);
+  }
+
+  /**
+   * append() for a record whose checksum is still to be checked (format.md §4.1: header bytes
+   * 0–19, then the stored body), reading its bytes once: the CRC-32C of each piece that goes into
+   * a block is computed, the record's checksum is checked from them, and when it matches the
+   * record is appended and the pieces' CRCs carry on into the blocks' checksums (so sealing does
+   * not read the payload again). Returns false, appending nothing, when it does not match.
+   */
+  appendChecked(record: Uint8Array): boolean {
+    const checksum = this.#o.checksum;
+    const first = this.#block !== null && this.#used < this.#capacity ? this.#capacity - this.#used : this.#capacity;
+    const pieces: number[] = [];
+    let recordCrc = 0;
+    let hasRecordCrc = false;
+    for (let start = 0, end = Math.min(first, record.length); start < record.length; start = end, end = Math.min(end + this.#capacity, record.length)) {
+      // Within the piece, cut at 20 and 24: the checksum field itself is not covered by the record's checksum.
+      let pieceCrc = 0;
+      for (let from = start; from < end;) {
+        const to = from < RECORD_CHECKSUM_AT && end > RECORD_CHECKSUM_AT ? RECORD_CHECKSUM_AT : from < RECORD_HEADER_END && end > RECORD_HEADER_END ? RECORD_HEADER_END : end;
+        const crc = checksum.crc32c(record.subarray(from, to));
+        pieceCrc = from === start ? crc : crc32cCombine(pieceCrc, crc, to - from);
+        if (from < RECORD_CHECKSUM_AT || from >= RECORD_HEADER_END) {
+          recordCrc = hasRecordCrc ? crc32cCombine(recordCrc, crc, to - from) : crc;
+          hasRecordCrc = true;
+        }
+        from = to;
+      }
+      pieces.push(pieceCrc);
+    }
+    const stored = (record[20]! | (record[21]! << 8) | (record[22]! << 16) | (record[23]! << 24)) >>> 0;
+    if (recordCrc !== stored) return false;
+    this.#append(record, pieces);
+    return true;
+  }
+
+  #append(record: Uint8Array, pieceCrcs: number[] | null): void {
     let done = 0;
     let isStart = true;
-    while (done < record.length) {
+    for (let piece = 0; done < record.length; piece++) {
       // A full block is sealed only when more bytes come, so that finish() can still flag it.
       if (this.#block !== null && this.#used === this.#capacity) this.#seal(0);
       if (this.#block === null) this.#open();
@@ -98,6 +143,8 @@ export class BlockPacker {
       isStart = false;
       const n = Math.min(record.length - done, this.#capacity - this.#used);
       this.#block!.set(record.subarray(done, done + n), BLOCK_HEADER_SIZE + this.#used);
+      if (pieceCrcs === null) this.#payloadCrc = null;
+      else if (this.#payloadCrc !== null) this.#payloadCrc = this.#used === 0 ? pieceCrcs[piece]! : crc32cCombine(this.#payloadCrc, pieceCrcs[piece]!, n);
       this.#used += n;
       done += n;
       this.#streamOffset += n;
@@ -110,6 +157,7 @@ export class BlockPacker {
     this.#used = 0;
     this.#blockStreamOffset = this.#streamOffset;
     this.#firstRecordOffset = NO_RECORD_START;
+    this.#payloadCrc = 0;
   }
 
   #seal(flags: number): void {
@@ -128,6 +176,7 @@ export class BlockPacker {
         flags,
       },
       this.#o.checksum,
+      this.#payloadCrc ?? undefined,
     );
     this.#block = null;
     this.#used = 0;

@@ -1,6 +1,6 @@
 import { bytesEqual, copyOf, getU64, setU64, viewOf } from "./bytes.js";
 import type { Checksum } from "./codecs.js";
-import { crc32cAfterEdit } from "./crc32c.js";
+import { crc32cAfterEdit, crc32cCombine } from "./crc32c.js";
 import { formatError } from "./errors.js";
 
 // format.md §3.1
@@ -35,8 +35,10 @@ export function isValidBlockSize(size: number): boolean {
 /**
  * Writes the header of the block held in `block` (whose payload is already in place after
  * byte 80) and its checksum; zeroes the padding. `block.length` must be the block size.
+ * `payloadCrc`, when given, must be the CRC-32C of the payload (the packer's, computed as it
+ * was filled): then the payload is not read again.
  */
-export function sealBlock(block: Uint8Array, header: Omit<BlockHeader, "version" | "blockSize">, checksum: Checksum): void {
+export function sealBlock(block: Uint8Array, header: Omit<BlockHeader, "version" | "blockSize">, checksum: Checksum, payloadCrc?: number): void {
   const view = viewOf(block);
   block.set(BLOCK_MAGIC, 0);
   view.setUint16(4, FORMAT_VERSION, true);
@@ -52,9 +54,9 @@ export function sealBlock(block: Uint8Array, header: Omit<BlockHeader, "version"
   view.setUint32(72, 0, true);
   const end = BLOCK_HEADER_SIZE + header.payloadLength;
   if (end < block.length) block.fill(0, end);
-  let crc = checksum.crc32c(block.subarray(0, 76));
-  crc = checksum.crc32c(block.subarray(BLOCK_HEADER_SIZE, end), crc);
-  view.setUint32(76, crc, true);
+  const crc = checksum.crc32c(block.subarray(0, 76));
+  // The payload's own CRC, when the packer has it, saves reading the payload again.
+  view.setUint32(76, payloadCrc === undefined ? checksum.crc32c(block.subarray(BLOCK_HEADER_SIZE, end), crc) : crc32cCombine(crc, payloadCrc, header.payloadLength), true);
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { crc32c, crc32cAfterEdit } from "./crc32c.js";
+import { crc32c, crc32cAfterEdit, crc32cCombine } from "./crc32c.js";
 
 /** A small deterministic generator: the same bytes every run. */
 function bytes(seed: number, length: number): Uint8Array {
@@ -32,4 +32,13 @@ test("crc32cAfterEdit() keeps a wrong checksum wrong (damage is carried, not hid
   const wrong = (crc32c(before) ^ 1) >>> 0;
   assert.notEqual(crc32cAfterEdit(wrong, before.subarray(0, 76), after.subarray(0, 76), 4096 - 76), crc32c(after));
   assert.throws(() => crc32cAfterEdit(0, before.subarray(0, 76), after.subarray(0, 75), 10), RangeError);
+});
+
+test("crc32cCombine() joins the CRC-32C of two pieces into that of the whole", () => {
+  const whole = bytes(21, 200_000);
+  for (const cut of [0, 1, 19, 20, 24, 4096, 65456, 131_000, 199_999, 200_000]) {
+    const a = whole.subarray(0, cut);
+    const b = whole.subarray(cut);
+    assert.equal(crc32cCombine(crc32c(a), crc32c(b), b.length), crc32c(whole), `cut at ${cut}`);
+  }
 });

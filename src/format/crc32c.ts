@@ -24,58 +24,61 @@ export function crc32c(data: Uint8Array, previous = 0): number {
 }
 
 /**
- * CRC-32C as a linear map (zero start, no final inversion): for two messages of one length,
- * crc32c(a) ^ crc32c(b) = linear(a ^ b). That lets a checksum follow an edit of a few bytes at
- * the front of a long message without reading the rest (a copy job re-headers blocks this way).
+ * CRC arithmetic (as zlib's crc32_combine, for the Castagnoli polynomial): polynomials modulo
+ * P(x) in the reflected bit order of the register. It lets checksums be joined and edited
+ * without reading the bytes again: the CRC-32C of A ‖ B from those of A and B and B's length,
+ * or of a message whose first bytes changed (a copy re-headers blocks this way; a media agent
+ * checks a record and seals its blocks with one pass over the bytes).
  */
+const POLY = 0x82f63b78;
+
+/** a·b modulo P (reflected: bit 31 is x^0). */
+function multiplyModP(a: number, b: number): number {
+  let m = 0x80000000;
+  let p = 0;
+  for (;;) {
+    if ((a & m) !== 0) {
+      p ^= b;
+      if ((a & (m - 1)) === 0) break;
+    }
+    m >>>= 1;
+    b = (b & 1) !== 0 ? (b >>> 1) ^ POLY : b >>> 1;
+  }
+  return p >>> 0;
+}
+
+/** x^(2^k) modulo P for k = 0…31 (by squaring). */
+const X_POWERS = (() => {
+  const powers = new Uint32Array(32);
+  let p = 0x40000000; // x^1
+  powers[0] = p;
+  for (let k = 1; k < 32; k++) powers[k] = p = multiplyModP(p, p);
+  return powers;
+})();
+
+/** x^(8·n) modulo P: the shift by n zero bytes; the few lengths a writer meets are cached. */
+const shifts = new Map<number, number>();
+function shiftFor(bytes: number): number {
+  const known = shifts.get(bytes);
+  if (known !== undefined) return known;
+  let p = 0x80000000; // x^0
+  let k = 3; // 8·n = n·2^3
+  for (let n = bytes; n > 0; n = Math.floor(n / 2), k++) if (n % 2 === 1) p = multiplyModP(X_POWERS[k & 31]!, p);
+  if (shifts.size >= 1024) shifts.clear();
+  shifts.set(bytes, p);
+  return p;
+}
+
+/** The CRC-32C of A ‖ B from `crcA`, `crcB` and B's length in bytes. */
+export function crc32cCombine(crcA: number, crcB: number, lengthB: number): number {
+  return (multiplyModP(shiftFor(lengthB), crcA) ^ crcB) >>> 0;
+}
+
+/** The CRC register as a linear map (zero start, no final inversion): crc32c(a) ^ crc32c(b) = linear(a ^ b) for a, b of one length. */
 function linear(data: Uint8Array): number {
   let crc = 0;
   for (let i = 0; i < data.length; i++) crc = (table[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8)) >>> 0;
   return crc;
-}
-
-/** A 32×32 matrix over GF(2) as its 32 columns: the images of the register's bits 0…31. */
-type Operator = Uint32Array;
-
-function apply(operator: Operator, vector: number): number {
-  let result = 0;
-  for (let bit = 0; vector !== 0; bit++, vector >>>= 1) if ((vector & 1) !== 0) result ^= operator[bit]!;
-  return result >>> 0;
-}
-
-function compose(outer: Operator, inner: Operator): Operator {
-  const result = new Uint32Array(32);
-  for (let bit = 0; bit < 32; bit++) result[bit] = apply(outer, inner[bit]!);
-  return result;
-}
-
-/** The register update for one zero byte. */
-const ONE_ZERO_BYTE: Operator = (() => {
-  const columns = new Uint32Array(32);
-  for (let bit = 0; bit < 32; bit++) {
-    const c = (1 << bit) >>> 0;
-    columns[bit] = (table[c & 0xff]! ^ (c >>> 8)) >>> 0;
-  }
-  return columns;
-})();
-
-/** Operators for runs of zero bytes, by length: a copy meets few lengths (mostly full payloads). */
-const zeroRuns = new Map<number, Operator>();
-
-/** The register update for `count` zero bytes (by squaring: about log2(count) compositions). */
-function zeroRun(count: number): Operator {
-  const known = zeroRuns.get(count);
-  if (known !== undefined) return known;
-  let result: Operator | null = null;
-  let power = ONE_ZERO_BYTE;
-  for (let n = count; n > 0; n = Math.floor(n / 2)) {
-    if (n % 2 === 1) result = result === null ? power : compose(power, result);
-    if (n > 1) power = compose(power, power);
-  }
-  result ??= Uint32Array.from({ length: 32 }, (_, bit) => (1 << bit) >>> 0);
-  if (zeroRuns.size >= 256) zeroRuns.clear();
-  zeroRuns.set(count, result);
-  return result;
 }
 
 /**
@@ -86,5 +89,5 @@ export function crc32cAfterEdit(crc: number, before: Uint8Array, after: Uint8Arr
   if (before.length !== after.length) throw new RangeError("crc32cAfterEdit: the edited prefix must keep its length");
   const delta = new Uint8Array(before.length);
   for (let i = 0; i < delta.length; i++) delta[i] = before[i]! ^ after[i]!;
-  return (crc ^ apply(zeroRun(tailLength), linear(delta))) >>> 0;
+  return (crc ^ multiplyModP(shiftFor(tailLength), linear(delta))) >>> 0;
 }

@@ -9,7 +9,7 @@ export * from "./block.js";
 export * from "./block-packer.js";
 export * from "./bytes.js";
 export type * from "./codecs.js";
-export { crc32c, crc32cAfterEdit } from "./crc32c.js";
+export { crc32c, crc32cAfterEdit, crc32cCombine } from "./crc32c.js";
 export * from "./entry.js";
 export * from "./errors.js";
 export * from "./head.js";

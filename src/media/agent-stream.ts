@@ -1,7 +1,7 @@
 import { BLOCK_FLAG_END_OF_STREAM, type BlockHeader, BlockPacker, type BlockPlace, bytesEqual, type Codecs, idToString, RecordType } from "../format/index.js";
 import { mediaError } from "./errors.js";
 import { PlacementBuilder, type StreamPlacement } from "./placement.js";
-import { checkRecord } from "./record-check.js";
+import { badChecksum, checkRecord } from "./record-check.js";
 import type { PlannedVolume } from "./volume-output.js";
 
 /** One stream's writer on a media agent. */
@@ -159,9 +159,11 @@ export class AgentStream implements StreamWriter {
   /** Checks and packs `record` if its blocks have room; false when a volume must be planned first. */
   #tryWrite(record: Uint8Array): boolean {
     this.#checkWritable();
-    const header = checkRecord(record, { streamId: this.streamId, sequence: this.#sequence, codecs: this.#host.codecs, checksumChecked: this.#checksumChecked });
+    // The checksum is checked as the record is packed: one pass over its bytes for both.
+    const header = checkRecord(record, { streamId: this.streamId, sequence: this.#sequence, codecs: this.#host.codecs, checksumChecked: true });
     if (!this.#host.hasRoom(this.#packer.blocksSealedBy(record))) return false;
-    this.#packer.append(record);
+    if (this.#checksumChecked) this.#packer.append(record);
+    else if (!this.#packer.appendChecked(record)) throw badChecksum(this.streamId, header.sequence);
     this.#sequence++;
     if (header.type === RecordType.trailer) this.#hasTrailer = true;
     return true;

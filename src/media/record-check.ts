@@ -19,7 +19,12 @@ export function checkRecord(record: Uint8Array, o: { streamId: Uint8Array; seque
   if (RECORD_HEADER_SIZE + header.storedLength !== record.length) {
     throw refuse(header.sequence, `it has ${record.length} bytes, its header says ${RECORD_HEADER_SIZE + header.storedLength}`);
   }
-  if (o.checksumChecked !== true && !recordChecksumMatches(record, o.codecs)) throw refuse(header.sequence, "checksum mismatch");
+  if (o.checksumChecked !== true && !recordChecksumMatches(record, o.codecs)) throw badChecksum(o.streamId, header.sequence);
   if (header.sequence !== o.sequence) throw refuse(header.sequence, `record ${o.sequence} was expected next`);
   return header;
+}
+
+/** MEDIA_BAD_RECORD for a record whose checksum does not match (found by checkRecord or while packing). */
+export function badChecksum(streamId: Uint8Array, sequence: number): Error {
+  return mediaError("MEDIA_BAD_RECORD", `Cannot write record ${sequence} of stream ${idToString(streamId)}: checksum mismatch`, { streamId: idToString(streamId), sequence });
 }
