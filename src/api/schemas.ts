@@ -27,7 +27,7 @@ export const schemas = {
     state: { type: "string", enum: ["queued", "running", "done", "failed", "aborted"] }, backupDay: str, saveset: nullable(int),
     createdAt: time, startedAt: nullable(time), endedAt: nullable(time), files: int, bytes: int, errors: int, message: nullable(str),
   }),
-  Copy: object({ id: int, pool: str, drive: str, node: str, kind: str, media: { type: "array", items: str }, blocks: int }),
+  Copy: object({ id: int, pool: str, drive: str, node: str, kind: str, media: { type: "array", items: str }, blocks: int, endOfLife: time }),
   Saveset: object({
     id: int, uuid: str, task: str, client: str, level, status: { type: "string", enum: ["running", "complete", "incomplete", "failed"] },
     parent: nullable(int), backupDay: str, startedAt: time, endedAt: nullable(time), files: int, bytes: int, errors: int, endOfLife: time, encrypted: { type: "boolean" },

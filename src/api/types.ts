@@ -32,7 +32,8 @@ export interface JobView {
   message: string | null;
 }
 
-export interface CopyView { id: number; pool: string; drive: string; node: string; kind: string; media: string[]; blocks: number }
+/** One copy of a saveset; `endOfLife`: when newday may drop it (its pool's retention, or the saveset's). */
+export interface CopyView { id: number; pool: string; drive: string; node: string; kind: string; media: string[]; blocks: number; endOfLife: string }
 export interface SavesetView {
   id: number;
   uuid: string;

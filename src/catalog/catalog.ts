@@ -249,6 +249,12 @@ export class Catalog {
   savesetsOnMedium(mediumId: number): number[] {
     return this.#guard(`list the savesets on medium ${mediumId}`, () => this.#copies.savesetsOnMedium(mediumId));
   }
+  expiredCopies(now: Date): Array<{ id: number; savesetId: number }> {
+    return this.#guard("find expired copies", () => this.#copies.expiredCopies(now));
+  }
+  extendSavesetLife(id: number, endOfLife: Date): void {
+    this.#guard(`extend the life of saveset ${id}`, () => this.#savesets.extendLife(id, endOfLife));
+  }
   deleteCopy(copyId: number): boolean {
     return this.#guard(`delete copy ${copyId}`, () => this.#copies.deleteCopy(copyId));
   }

@@ -6,6 +6,8 @@ import type { Clock, Copy, CopyExtent, CopySegment } from "./types.js";
 export interface NewCopy {
   segments: CopySegment[];
   extents: CopyExtent[];
+  /** The copy's own end of life (its pool's retention); absent: with its saveset. */
+  endOfLife?: Date;
 }
 
 /** Copies of saveset streams on media: the segments of each copy and its block extents. */
@@ -47,10 +49,11 @@ export class CopyStore {
 
   /** The copies of a saveset, oldest first. */
   copiesOf(savesetId: number): Copy[] {
-    const ids = this.#sql.pluck<number>("SELECT id FROM copies WHERE saveset_id = ? ORDER BY id").all(savesetId);
-    return ids.map((id) => ({
+    const rows = this.#sql.get<{ id: number; endOfLife: number | null }>("SELECT id, end_of_life AS endOfLife FROM copies WHERE saveset_id = ? ORDER BY id").all(savesetId);
+    return rows.map(({ id, endOfLife }) => ({
       id,
       savesetId,
+      endOfLife: endOfLife === null ? null : new Date(endOfLife),
       segments: this.#sql
         .get<CopySegment>("SELECT medium_id AS mediumId, first_block AS firstBlock, last_block AS lastBlock, stream_offset AS streamOffset FROM copy_segments WHERE copy_id = ? ORDER BY seq")
         .all(id),
@@ -70,13 +73,31 @@ export class CopyStore {
       .all({ medium: mediumId });
   }
 
+  /**
+   * Copies past their own end of life at `now` whose saveset keeps another copy that is not: they
+   * may be dropped (the last copy of a saveset goes with the saveset, never alone, so that what
+   * a living incremental builds on stays readable).
+   */
+  expiredCopies(now: Date): Array<{ id: number; savesetId: number }> {
+    return this.#sql
+      .get<{ id: number; savesetId: number }>(
+        `SELECT c.id, c.saveset_id AS savesetId FROM copies c
+         WHERE c.end_of_life IS NOT NULL AND c.end_of_life <= @now
+           AND EXISTS (SELECT 1 FROM copies o WHERE o.saveset_id = c.saveset_id AND o.id <> c.id AND (o.end_of_life IS NULL OR o.end_of_life > @now))
+         ORDER BY c.id`,
+      )
+      .all({ now: now.getTime() });
+  }
+
   /** Forgets one copy (after migration dropped it from its media). False when there is none. */
   deleteCopy(copyId: number): boolean {
     return this.#sql.get("DELETE FROM copies WHERE id = ?").run(copyId).changes > 0;
   }
 
   #insert(savesetId: number, copy: NewCopy): number {
-    const copyId = Number(this.#sql.get("INSERT INTO copies (saveset_id, created_at) VALUES (?, ?)").run(savesetId, this.#clock.now().getTime()).lastInsertRowid);
+    const copyId = Number(
+      this.#sql.get("INSERT INTO copies (saveset_id, created_at, end_of_life) VALUES (?, ?, ?)").run(savesetId, this.#clock.now().getTime(), copy.endOfLife?.getTime() ?? null).lastInsertRowid,
+    );
     const segment = this.#sql.get("INSERT INTO copy_segments (copy_id, seq, medium_id, first_block, last_block, stream_offset) VALUES (?, ?, ?, ?, ?, ?)");
     copy.segments.forEach((s, seq) => segment.run(copyId, seq, s.mediumId, s.firstBlock, s.lastBlock, s.streamOffset));
     const extent = this.#sql.get("INSERT INTO copy_extents (copy_id, stream_offset, seq, medium_id, first_block, block_count) VALUES (?, ?, ?, ?, ?, ?)");

@@ -64,3 +64,26 @@ test("listMedia() filters by pool, state and drive together", () => {
     assert.deepEqual(labels({ drive: "disk-1" }), ["DAILY00001", "DAILY00002"]);
   });
 });
+
+test("expiredCopies() names copies past their own end of life, never a saveset's last living copy", () => {
+  withCatalog((catalog) => {
+    setUp(catalog);
+    const [a, b, c] = [written(catalog, "DAILY00001", "01"), written(catalog, "DAILY00002", "02"), written(catalog, "DAILY00003", "03")];
+    const saveset = (hex: string) => catalog.addSaveset({ uuid: hex.repeat(32), task: "web1-home", client: "web1", level: "full", parentId: null, backupDay: "2026-03-01", endOfLife: new Date("2026-04-01T00:00:00Z"), encrypted: false });
+    const copy = (id: number, mediumId: number, endOfLife?: string) => catalog.addCopy(id, { segments: [{ mediumId, firstBlock: 1, lastBlock: 9, streamOffset: 0 }], extents: [], ...(endOfLife === undefined ? {} : { endOfLife: new Date(endOfLife) }) });
+    const kept = saveset("a");
+    const shortCopy = copy(kept.id, a, "2026-03-02T00:00:00Z");
+    copy(kept.id, b, "2026-04-01T00:00:00Z");
+    const alone = saveset("b");
+    copy(alone.id, c, "2026-03-02T00:00:00Z");
+    const withSaveset = saveset("c");
+    copy(withSaveset.id, a, "2026-03-02T00:00:00Z");
+    copy(withSaveset.id, b);
+    assert.deepEqual(catalog.expiredCopies(new Date("2026-03-01T23:59:59Z")), []);
+    const expired = catalog.expiredCopies(new Date("2026-03-03T00:00:00Z"));
+    assert.deepEqual(expired.map((x) => x.savesetId), [kept.id, withSaveset.id], "the lone copy of saveset b waits for its saveset");
+    assert.equal(expired[0]!.id, shortCopy);
+    assert.deepEqual(catalog.copiesOf(kept.id).map((x) => x.endOfLife?.toISOString() ?? null), ["2026-03-02T00:00:00.000Z", "2026-04-01T00:00:00.000Z"]);
+    assert.equal(catalog.copiesOf(withSaveset.id)[1]!.endOfLife, null, "no end of life of its own: the saveset's");
+  });
+});

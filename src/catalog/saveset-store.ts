@@ -83,6 +83,11 @@ export class SavesetStore {
     throw catalogError("CATALOG_CONFLICT", `Cannot finish saveset ${id}: it is already ${current.status}`, { savesetId: id, status: current.status });
   }
 
+  /** Moves a saveset's end of life later (a copy to a pool that keeps it longer); never earlier. */
+  extendLife(id: number, endOfLife: Date): void {
+    this.#sql.get("UPDATE savesets SET end_of_life = MAX(end_of_life, ?) WHERE id = ?").run(msOf("end of life", endOfLife), id);
+  }
+
   getSaveset(idOrUuid: number | string): Saveset | null {
     const row =
       typeof idOrUuid === "number"

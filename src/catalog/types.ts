@@ -171,6 +171,8 @@ export interface CopyExtent {
 export interface Copy {
   id: number;
   savesetId: number;
+  /** When this copy may be dropped (its pool's retention); null: with its saveset. */
+  endOfLife: Date | null;
   segments: CopySegment[];
   extents: CopyExtent[];
 }

@@ -67,7 +67,7 @@ export class ServerCalendar {
           const pruned = o.jobs.pruneExpired();
           // Catalog maintenance: fold the write-ahead log into the database file.
           o.catalog.checkpoint();
-          o.log(`newday: backup day ${ended} ended (${aborted} job(s) aborted, ${pruned} expired saveset(s) forgotten), ${started} begins`);
+          o.log(`newday: backup day ${ended} ended (${aborted} job(s) aborted, ${pruned.savesets} expired saveset(s) and ${pruned.copies} expired copies forgotten), ${started} begins`);
           o.log(`newday: ${await o.media.recycle()} media recycled`);
         },
       },

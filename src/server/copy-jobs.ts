@@ -281,7 +281,7 @@ export class CopyJobs {
     if (done.aborted) return `pool "${stage.pool.name}": ${done.error ?? "cut short"}`;
     // Only whole copies are recorded: a cut-off one would serve no restore.
     if (!complete) return "";
-    return recordCopy(this.#o.catalog, item.saveset.id, done) === null ? `pool "${stage.pool.name}": nothing was written` : null;
+    return recordCopy(this.#o.catalog, item.saveset.id, done, this.#o.now()) === null ? `pool "${stage.pool.name}": nothing was written` : null;
   }
 
   async #withdrawAll(items: CopyItem[], stages: Stage[]): Promise<void> {

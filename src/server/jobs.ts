@@ -12,7 +12,7 @@ import type { BackupResult, CommandResult, RestoreResult, RestoreRun, StreamDone
 import type { Agent, AgentHub } from "./agents.js";
 import type { EventBus } from "./events.js";
 import { serverError } from "./errors.js";
-import { recordCopy } from "./record-copy.js";
+import { DAY_MS, recordCopy } from "./record-copy.js";
 import { copyRank, driveSpec, stageKey } from "./stages.js";
 import { jobView } from "./views.js";
 
@@ -34,7 +34,6 @@ interface PlannedStream {
   fromOffset: number;
   stopAtOffset?: number;
 }
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface JobsOptions {
   catalog: Catalog;
@@ -129,12 +128,15 @@ export class Jobs {
   }
 
   /**
-   * Newday: forgets savesets past their end of life (catalog records and file index, newest first
-   * so that incrementals go before what they build on). Their data stays on the media until those
-   * are recycled.
+   * Newday: forgets copies past their own end of life (their pool's retention) while their
+   * saveset keeps a copy, then savesets past their end of life (catalog records and file index,
+   * newest first so that incrementals go before what they build on). Their data stays on the
+   * media until those are recycled. Returns the savesets and the copies forgotten.
    */
-  pruneExpired(): number {
+  pruneExpired(): { savesets: number; copies: number } {
     const now = this.#o.now();
+    let copies = 0;
+    for (const copy of this.#o.catalog.expiredCopies(now)) if (this.#o.catalog.deleteCopy(copy.id)) copies++;
     let pruned = 0;
     for (const s of this.#o.catalog.listSavesets().filter((x) => x.status !== "running" && x.endOfLife <= now).sort((a, b) => b.id - a.id)) {
       try {
@@ -145,7 +147,7 @@ export class Jobs {
         if (!isReelError(error, "CATALOG_CONFLICT")) throw error;
       }
     }
-    return pruned;
+    return { savesets: pruned, copies };
   }
 
   backupDay(): string {
@@ -200,9 +202,12 @@ export class Jobs {
     const stream = randomBytes(16).toString("hex");
     const stages = this.#route(task, stream);
     const pool = stages[0]!.pool;
+    // The saveset lives as long as its longest-kept copy; each copy ends with its pool's retention (record-copy.ts).
+    const retentionDays = Math.max(...stages.map((stage) => stage.pool.retentionDays));
+    const since = this.#o.now();
     const saveset = catalog.addSaveset({
       uuid: stream, task: task.name, client: task.client, level, parentId: base?.id ?? null, backupDay: job.backupDay,
-      endOfLife: new Date(this.#o.now().getTime() + pool.retentionDays * DAY_MS), encrypted: false,
+      endOfLife: new Date(since.getTime() + retentionDays * DAY_MS), encrypted: false,
     });
     catalog.updateJob(job.id, { state: "running", savesetId: saveset.id, startedAt: this.#o.now() });
     const where = stages.map((s) => `drive "${s.drive.name}" on node "${s.node.name}"`).join(" → ");
@@ -233,7 +238,7 @@ export class Jobs {
     } catch (error) {
       failure = error;
     }
-    await this.#settleBackup({ job, client: task.client, savesetId: saveset.id, stages, stream, announced: announced === stages.length, result, failure, writer });
+    await this.#settleBackup({ job, client: task.client, savesetId: saveset.id, since, stages, stream, announced: announced === stages.length, result, failure, writer });
   }
 
   /**
@@ -241,7 +246,7 @@ export class Jobs {
    * finish the saveset and the job. The saveset is complete when its backup stage has it whole;
    * a mirror stage that failed fails the job (the copy it lacks is named) but not the saveset.
    */
-  async #settleBackup(o: { job: Job; client: string; savesetId: number; stages: Stage[]; stream: string; announced: boolean; result: BackupResult | null; failure: unknown; writer: IndexSink }): Promise<void> {
+  async #settleBackup(o: { job: Job; client: string; savesetId: number; since: Date; stages: Stage[]; stream: string; announced: boolean; result: BackupResult | null; failure: unknown; writer: IndexSink }): Promise<void> {
     const { catalog } = this.#o;
     const { job, stages, stream, result, failure } = o;
     try {
@@ -252,11 +257,11 @@ export class Jobs {
       const reports = await Promise.all(stages.map((stage) => (opened ? Promise.race([stage.placed, stage.node.conn.closed.then(() => null)]) : Promise.resolve(null))));
       this.#index.delete(job.id);
       const done = reports[0] ?? null;
-      if (done !== null) recordCopy(catalog, o.savesetId, done);
+      if (done !== null) recordCopy(catalog, o.savesetId, done, o.since);
       const mirrorProblems: string[] = [];
       stages.slice(1).forEach((stage, i) => {
         const report = reports[i + 1] ?? null;
-        if (report !== null && !report.aborted) recordCopy(catalog, o.savesetId, report);
+        if (report !== null && !report.aborted) recordCopy(catalog, o.savesetId, report, o.since);
         else if (opened) mirrorProblems.push(`mirror to pool "${stage.pool.name}" on node "${stage.node.name}" failed: ${report === null ? "the node disconnected" : (report.error ?? "the stream was cut short")}`);
       });
       const ok = result !== null && done !== null && !done.aborted;
@@ -312,6 +317,7 @@ export class Jobs {
   /** A saveset's copies for the API: pool, drive, node, media; best first as a restore reads them. */
   copiesView(savesetId: number): CopyView[] {
     const { catalog } = this.#o;
+    const savesetEnd = catalog.getSaveset(savesetId)?.endOfLife ?? null;
     const views = catalog.copiesOf(savesetId).filter((c) => c.segments.length > 0).map((copy) => {
       const media = copy.segments.map((g) => catalog.getMedium(g.mediumId)!);
       const drive = catalog.getDrive(media[0]!.drive)!;
@@ -319,7 +325,7 @@ export class Jobs {
         rank: copyRank(drive, media),
         view: {
           id: copy.id, pool: media[0]!.pool, drive: drive.name, node: drive.node, kind: drive.kind, media: [...new Set(media.map((m) => m.label))],
-          blocks: copy.extents.reduce((n, e) => n + e.blockCount, 0),
+          blocks: copy.extents.reduce((n, e) => n + e.blockCount, 0), endOfLife: (copy.endOfLife ?? savesetEnd ?? new Date(0)).toISOString(),
         },
       };
     });

@@ -154,3 +154,33 @@ test("reel drive set creates a drive with kind options that reel drives shows", 
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /--kind/);
 });
+
+test("each copy ends with its own pool's retention: a mirror pool keeps the saveset after the backup pool's copy is dropped and its media recycled", async (t) => {
+  const dir = tempDir(t);
+  const clock = new ManualClock("2027-03-10T09:00:00+01:00");
+  const logs: string[] = [];
+  // The backup pool keeps savesets 1 day, the mirror pool 30 days.
+  const { server, src } = await smallMediaServer(t, dir, clock, 1, logs);
+  mkdirSync(join(dir, "archive"));
+  await api(server, "POST", "/drives", { name: "archive0", node: "local", kind: "dir", path: join(dir, "archive"), driveGroup: "archive" });
+  await api(server, "POST", "/pools", { name: "archive", retentionDays: 30, driveGroup: "archive" });
+  await api(server, "POST", "/tasks", { name: "home", client: "localhost", paths: [src], pool: "default", mirrors: ["archive"] });
+  await api(server, "PUT", "/calendar/config", NEWDAY_CONFIG);
+  const job = await api<Job & { saveset: number }>(server, "POST", "/backups", { task: "home", wait: true });
+  assert.equal(job.state, "done", job.message);
+  const saveset = await api<{ id: number; endOfLife: string }>(server, "GET", `/savesets/${job.saveset}`);
+  const days = (iso: string): number => Math.round((Date.parse(iso) - clock.now().getTime()) / 86_400_000);
+  assert.equal(days(saveset.endOfLife), 30, "the saveset lives as long as its longest-kept copy");
+  const copies = await api<Array<{ pool: string; endOfLife: string }>>(server, "GET", `/savesets/${job.saveset}/copies`);
+  assert.deepEqual(copies.map((c) => [c.pool, days(c.endOfLife)]).sort(), [["archive", 30], ["default", 1]]);
+
+  // Two days on: newday drops the 1-day copy and recycles its full media; the saveset stays, read from the archive.
+  clock.set("2027-03-12T08:30:00+01:00");
+  await until("the newday log line", () => Promise.resolve(logs), (lines) => lines.some((l) => /newday: backup day 2027-03-11 ended .*0 expired saveset\(s\) and 1 expired copies forgotten/.test(l)));
+  await until("the media to be recycled", async () => jsonOf<Medium[]>(await cli(server, ["media", "--json"])), (list) => list.some((m) => m.state === "empty"));
+  assert.deepEqual((await api<Array<{ pool: string }>>(server, "GET", `/savesets/${job.saveset}/copies`)).map((c) => c.pool), ["archive"]);
+  const target = join(dir, "restored");
+  const run = await cli(server, ["restore", String(job.saveset), "--target", target]);
+  assert.equal(run.status, 0, run.stderr);
+  assert.ok(existsSync(join(target, src, "random.bin")));
+});

@@ -42,6 +42,6 @@ export function taskCommands(program: Command, ctx: CliContext): void {
     .action(async (saveset: string, o: { json: boolean } & ServerFlags) => {
       const list = await ApiClient.from(ctx, o).call<CopyView[]>("GET", `/savesets/${encodeURIComponent(saveset)}/copies`);
       if (o.json) return void ctx.stdout.write(`${JSON.stringify(list)}\n`);
-      for (const c of list) ctx.stdout.write(`copy ${c.id}  pool ${c.pool}  drive ${c.drive} (${c.kind}) on node ${c.node}  ${c.blocks} blocks on ${c.media.join(", ")}\n`);
+      for (const c of list) ctx.stdout.write(`copy ${c.id}  pool ${c.pool}  drive ${c.drive} (${c.kind}) on node ${c.node}  ${c.blocks} blocks on ${c.media.join(", ")}  until ${c.endOfLife}\n`);
     });
 }
