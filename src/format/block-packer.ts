@@ -106,30 +106,56 @@ export class BlockPacker {
    * not read the payload again). Returns false, appending nothing, when it does not match.
    */
   appendChecked(record: Uint8Array): boolean {
-    const checksum = this.#o.checksum;
-    const first = this.#block !== null && this.#used < this.#capacity ? this.#capacity - this.#used : this.#capacity;
-    const pieces: number[] = [];
-    let recordCrc = 0;
-    let hasRecordCrc = false;
-    for (let start = 0, end = Math.min(first, record.length); start < record.length; start = end, end = Math.min(end + this.#capacity, record.length)) {
-      // Within the piece, cut at 20 and 24: the checksum field itself is not covered by the record's checksum.
-      let pieceCrc = 0;
-      for (let from = start; from < end;) {
-        const to = from < RECORD_CHECKSUM_AT && end > RECORD_CHECKSUM_AT ? RECORD_CHECKSUM_AT : from < RECORD_HEADER_END && end > RECORD_HEADER_END ? RECORD_HEADER_END : end;
-        const crc = checksum.crc32c(record.subarray(from, to));
-        pieceCrc = from === start ? crc : crc32cCombine(pieceCrc, crc, to - from);
-        if (from < RECORD_CHECKSUM_AT || from >= RECORD_HEADER_END) {
-          recordCrc = hasRecordCrc ? crc32cCombine(recordCrc, crc, to - from) : crc;
-          hasRecordCrc = true;
-        }
-        from = to;
-      }
-      pieces.push(pieceCrc);
-    }
+    const { pieces, recordCrc } = this.#pieceCrcs(record, false);
     const stored = (record[20]! | (record[21]! << 8) | (record[22]! << 16) | (record[23]! << 24)) >>> 0;
     if (recordCrc !== stored) return false;
     this.#append(record, pieces);
     return true;
+  }
+
+  /**
+   * append() for a record whose checksum (bytes 20–23, format.md §4.1) is still to be written: it
+   * is written here, computed with the blocks' checksums in one pass over the record's bytes.
+   */
+  appendSealing(record: Uint8Array): void {
+    this.#append(record, this.#pieceCrcs(record, true).pieces);
+  }
+
+  /**
+   * The CRC-32C of each piece of `record` that goes into a block (cut where append() would cut
+   * it) and the record's own checksum, reading each byte once. `seal`: the record's checksum
+   * field is written first, then the pieces that hold it are summed.
+   */
+  #pieceCrcs(record: Uint8Array, seal: boolean): { pieces: number[]; recordCrc: number } {
+    const checksum = this.#o.checksum;
+    const first = this.#block !== null && this.#used < this.#capacity ? this.#capacity - this.#used : this.#capacity;
+    // Sub-pieces: the block pieces, also cut at 20 and 24 (the checksum field is not covered by the record's checksum).
+    const cuts: Array<{ piece: number; from: number; to: number; crc: number }> = [];
+    let recordCrc = 0;
+    let hasRecordCrc = false;
+    for (let piece = 0, start = 0, end = Math.min(first, record.length); start < record.length; piece++, start = end, end = Math.min(end + this.#capacity, record.length)) {
+      for (let from = start; from < end;) {
+        const to = from < RECORD_CHECKSUM_AT && end > RECORD_CHECKSUM_AT ? RECORD_CHECKSUM_AT : from < RECORD_HEADER_END && end > RECORD_HEADER_END ? RECORD_HEADER_END : end;
+        const isField = from >= RECORD_CHECKSUM_AT && to <= RECORD_HEADER_END;
+        const crc = isField && seal ? 0 : checksum.crc32c(record.subarray(from, to));
+        if (!isField) {
+          recordCrc = hasRecordCrc ? crc32cCombine(recordCrc, crc, to - from) : crc;
+          hasRecordCrc = true;
+        }
+        cuts.push({ piece, from, to, crc });
+        from = to;
+      }
+    }
+    if (seal) {
+      record[20] = recordCrc & 0xff;
+      record[21] = (recordCrc >>> 8) & 0xff;
+      record[22] = (recordCrc >>> 16) & 0xff;
+      record[23] = recordCrc >>> 24;
+      for (const cut of cuts) if (cut.from >= RECORD_CHECKSUM_AT && cut.to <= RECORD_HEADER_END) cut.crc = checksum.crc32c(record.subarray(cut.from, cut.to));
+    }
+    const pieces: number[] = [];
+    for (const cut of cuts) pieces[cut.piece] = pieces[cut.piece] === undefined ? cut.crc : crc32cCombine(pieces[cut.piece]!, cut.crc, cut.to - cut.from);
+    return { pieces, recordCrc };
   }
 
   #append(record: Uint8Array, pieceCrcs: number[] | null): void {

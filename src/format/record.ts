@@ -28,6 +28,8 @@ export interface StreamKey {
 export interface SealOptions {
   compress: boolean;
   key: StreamKey | null;
+  /** Leave the checksum (bytes 20–23) zero: BlockPacker.appendSealing() writes it as it packs the record. */
+  deferChecksum?: boolean;
 }
 
 /**
@@ -107,6 +109,7 @@ export function sealRecord(type: number, sequence: number, frame: Uint8Array, op
   }
   const view = viewOf(record);
   writeHeader(view, type, flags, plain.length, sequence, record.length - RECORD_HEADER_SIZE);
+  if (options.deferChecksum === true) return record;
   let crc = codecs.checksum.crc32c(record.subarray(0, 20));
   crc = codecs.checksum.crc32c(record.subarray(RECORD_HEADER_SIZE), crc);
   view.setUint32(20, crc, true);
