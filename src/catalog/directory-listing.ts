@@ -1,0 +1,163 @@
+/**
+ * One directory's entries as columns. A directory can hold 100,000 entries; a listing of it is
+ * read for people (`reel ls`, the web UI), who need the name, type, size, mode and mtime of each,
+ * so it skips what restores need (inode, ctime, where the data lies) and makes no object, Buffer
+ * or BigInt per row: the page query packs six numbers per row and the names stay in one Buffer.
+ */
+
+/** The live entries of a directory as of a saveset, sorted by name bytes; entry i is the i-th element of every column. */
+export interface DirectoryListing {
+  /** The directory as stored: no leading or trailing slash, "" for the root. */
+  dir: Uint8Array;
+  count: number;
+  /** The names one after another: entry i's name is names[nameStart[i], nameStart[i + 1]). */
+  names: Buffer;
+  nameStart: Uint32Array;
+  /** EntryType values. */
+  type: Uint8Array;
+  size: Float64Array;
+  /** The mtime in whole milliseconds since the epoch, truncated towards zero. */
+  mtimeMs: Float64Array;
+  mode: Uint32Array;
+  /** The saveset of the chain whose row won (whose stream holds the entry). */
+  savesetId: Float64Array;
+}
+
+/** A listing page of one saveset, before the chain is merged: tombstones still in. */
+export interface ListingPart {
+  names: Buffer;
+  nameStart: Uint32Array;
+  type: Uint8Array;
+  size: Float64Array;
+  mtimeMs: Float64Array;
+  mode: Uint32Array;
+  deleted: Uint8Array;
+  savesetId: number;
+}
+
+/** The rows of one directory of one saveset by name, six numbers packed per row. Parameters: saveset id, dir id. */
+export const LISTING_PAGE = `SELECT CAST(group_concat(name, x'') AS BLOB) AS names,
+  unhex(group_concat(printf('%08x%02x%016x%016x%08x%02x', length(name), type, size, mtime_ns / 1000000, mode, deleted), '')) AS records
+  FROM (SELECT * FROM files WHERE saveset_id = ? AND dir_id = ? ORDER BY name)`;
+const RECORD_BYTES = 26;
+
+/** Decodes a LISTING_PAGE of `savesetId`. */
+export function decodeListingPage(page: { names: Buffer | null; records: Buffer | null }, savesetId: number): ListingPart {
+  const names = page.names ?? Buffer.alloc(0);
+  const records = page.records ?? Buffer.alloc(0);
+  const count = records.length / RECORD_BYTES;
+  const part: ListingPart = {
+    names, nameStart: new Uint32Array(count + 1), type: new Uint8Array(count), size: new Float64Array(count),
+    mtimeMs: new Float64Array(count), mode: new Uint32Array(count), deleted: new Uint8Array(count), savesetId,
+  };
+  let nameOffset = 0;
+  for (let i = 0, o = 0; i < count; i++, o += RECORD_BYTES) {
+    part.nameStart[i] = nameOffset;
+    nameOffset += records.readUInt32BE(o);
+    part.type[i] = records[o + 4]!;
+    part.size[i] = records.readUInt32BE(o + 5) * 0x1_0000_0000 + records.readUInt32BE(o + 9);
+    // Signed: an mtime before 1970 is negative; whole milliseconds fit a double exactly.
+    part.mtimeMs[i] = records.readInt32BE(o + 13) * 0x1_0000_0000 + records.readUInt32BE(o + 17);
+    part.mode[i] = records.readUInt32BE(o + 21);
+    part.deleted[i] = records[o + 25]!;
+  }
+  part.nameStart[count] = nameOffset;
+  return part;
+}
+
+/** Where a merged entry comes from: a part and a row of it. */
+interface Pick {
+  part: number[];
+  row: number[];
+}
+
+/**
+ * The live entries of `dir` from the parts of each chain position that counts (oldest first): on
+ * equal names the newer part wins (chain-merge.ts rule 1), then tombstones are dropped.
+ */
+export function mergeListing(dir: Uint8Array, parts: readonly ListingPart[]): DirectoryListing {
+  let picks: Pick = { part: [], row: [] };
+  parts.forEach((part, p) => {
+    const count = part.nameStart.length - 1;
+    if (picks.row.length === 0) {
+      picks = { part: new Array<number>(count).fill(p), row: Array.from({ length: count }, (_, i) => i) };
+      return;
+    }
+    picks = mergeTwo(parts, picks, p);
+  });
+  const live: number[] = [];
+  for (let i = 0; i < picks.row.length; i++) if (parts[picks.part[i]!]!.deleted[picks.row[i]!] === 0) live.push(i);
+  return gather(dir, parts, picks, live);
+}
+
+/** Merges the picks so far with all rows of part `p`, both sorted by name; on equal names part p wins. */
+function mergeTwo(parts: readonly ListingPart[], older: Pick, p: number): Pick {
+  const newer = parts[p]!;
+  const newerCount = newer.nameStart.length - 1;
+  const out: Pick = { part: [], row: [] };
+  let i = 0;
+  let j = 0;
+  while (i < older.row.length && j < newerCount) {
+    const a = parts[older.part[i]!]!;
+    const ar = older.row[i]!;
+    const order = a.names.compare(newer.names, newer.nameStart[j], newer.nameStart[j + 1], a.nameStart[ar], a.nameStart[ar + 1]);
+    if (order > 0) {
+      // The older name sorts after the newer one (compare is target vs source, so the sign is reversed).
+      out.part.push(p);
+      out.row.push(j++);
+    } else if (order < 0) {
+      out.part.push(older.part[i]!);
+      out.row.push(older.row[i++]!);
+    } else {
+      out.part.push(p);
+      out.row.push(j++);
+      i++;
+    }
+  }
+  for (; i < older.row.length; i++) {
+    out.part.push(older.part[i]!);
+    out.row.push(older.row[i]!);
+  }
+  for (; j < newerCount; j++) {
+    out.part.push(p);
+    out.row.push(j);
+  }
+  return out;
+}
+
+/** The columns of the picked rows `live`; one part with nothing dropped keeps its names Buffer as it is. */
+function gather(dir: Uint8Array, parts: readonly ListingPart[], picks: Pick, live: readonly number[]): DirectoryListing {
+  const count = live.length;
+  const first = picks.part[0];
+  const only = first !== undefined && count === parts[first]!.nameStart.length - 1 && picks.part.every((p) => p === first) ? parts[first]! : null;
+  if (only !== null) {
+    const savesetId = new Float64Array(count).fill(only.savesetId);
+    return { dir, count, names: only.names, nameStart: only.nameStart, type: only.type, size: only.size, mtimeMs: only.mtimeMs, mode: only.mode, savesetId };
+  }
+  const listing: DirectoryListing = {
+    dir, count, names: Buffer.alloc(0), nameStart: new Uint32Array(count + 1), type: new Uint8Array(count), size: new Float64Array(count),
+    mtimeMs: new Float64Array(count), mode: new Uint32Array(count), savesetId: new Float64Array(count),
+  };
+  let bytes = 0;
+  for (const i of live) {
+    const part = parts[picks.part[i]!]!;
+    const r = picks.row[i]!;
+    bytes += part.nameStart[r + 1]! - part.nameStart[r]!;
+  }
+  const names = Buffer.allocUnsafe(bytes);
+  let offset = 0;
+  live.forEach((i, k) => {
+    const part = parts[picks.part[i]!]!;
+    const r = picks.row[i]!;
+    listing.nameStart[k] = offset;
+    offset += part.names.copy(names, offset, part.nameStart[r], part.nameStart[r + 1]);
+    listing.type[k] = part.type[r]!;
+    listing.size[k] = part.size[r]!;
+    listing.mtimeMs[k] = part.mtimeMs[r]!;
+    listing.mode[k] = part.mode[r]!;
+    listing.savesetId[k] = part.savesetId;
+  });
+  listing.nameStart[count] = offset;
+  listing.names = names;
+  return listing;
+}
