@@ -1,8 +1,9 @@
 /** Catalog rows → the API's resource shapes (src/api/types.ts). */
 import type { FileView, JobView, SavesetView } from "../api/index.js";
-import type { BrowseRow, Job, Saveset } from "../catalog/index.js";
+import type { BrowseRow, DirectoryListing, Job, Saveset } from "../catalog/index.js";
 import { displayPath } from "../client/index.js";
 import { entryTypeNames } from "../format/index.js";
+import { JsonWriter } from "./json-writer.js";
 
 /** A time for the API, or null. */
 export const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
@@ -56,4 +57,124 @@ export function fileViews(rows: readonly BrowseRow[]): FileView[] {
       mtime: new Date(Number(row.mtimeNs / 1000000n)).toISOString(), saveset: row.savesetId,
     };
   });
+}
+
+const DAY_MS = 86_400_000;
+
+/** Writes `new Date(ms).toISOString()` for many times: the date part is made once per day (by toISOString, so far years look the same), the time of day from digits. */
+class IsoTimes {
+  #day = Number.NaN;
+  #prefix = "";
+
+  write(out: JsonWriter, ms: number): void {
+    const day = Math.floor(ms / DAY_MS);
+    if (day !== this.#day) {
+      this.#prefix = new Date(day * DAY_MS).toISOString().slice(0, -13);
+      this.#day = day;
+    }
+    let rest = ms - day * DAY_MS;
+    const milli = rest % 1000;
+    rest = (rest - milli) / 1000;
+    const second = rest % 60;
+    rest = (rest - second) / 60;
+    const minute = rest % 60;
+    out.ascii(this.#prefix).two((rest - minute) / 60).byte(0x3a).two(minute).byte(0x3a).two(second).byte(0x2e).byte(0x30 + Math.floor(milli / 100)).two(milli % 100).byte(0x5a);
+  }
+}
+
+/** TYPE_NAMES by EntryType value, as JSON strings. */
+const TYPE_JSON: string[] = Array.from({ length: 256 }, (_, type) => JSON.stringify(TYPE_NAMES[entryTypeNames[type] ?? ""] ?? "other"));
+
+/** How names[start, end) is written: 0 escaped (not plain, see isPlain), 1 plain, 2 plain with a double quote. */
+function plainness(names: Buffer, start: number, end: number): number {
+  let kind = 1;
+  for (let i = start; i < end; i++) {
+    const b = names[i]!;
+    if (b < 0x20 || b > 0x7e || b === 0x5c) return 0;
+    if (b === 0x22) kind = 2;
+  }
+  return kind;
+}
+
+/** The JSON string of entry i's display name without its opening quote: a plain name is copied as it is. */
+function writeNameRest(out: JsonWriter, listing: DirectoryListing, i: number): void {
+  const { names, nameStart } = listing;
+  const start = nameStart[i]!;
+  const end = nameStart[i + 1]!;
+  const kind = plainness(names, start, end);
+  if (kind === 1) out.bytes(names, start, end).byte(0x22);
+  else out.utf8(JSON.stringify(kind === 2 ? names.toString("latin1", start, end) : displayPath(names.subarray(start, end))).slice(1));
+}
+
+/**
+ * The text of `JSON.stringify(fileViews(rows))` for a listing, written without an object or a
+ * string per entry (the default answer of `GET /savesets/:id/files`).
+ */
+export function fileViewsJson(listing: DirectoryListing): Buffer {
+  const { dir, names, nameStart } = listing;
+  const out = new JsonWriter(listing.count * 200 + 64);
+  // The path of each entry is the directory, a slash and the name: the first part made once.
+  let longest = 0;
+  for (let i = 0; i < listing.count; i++) longest = Math.max(longest, nameStart[i + 1]! - nameStart[i]!);
+  const path = Buffer.allocUnsafe(dir.length + 1 + longest);
+  path.set(dir, 0);
+  path[dir.length] = 0x2f;
+  const nameAt = dir.length === 0 ? 0 : dir.length + 1;
+  const dirJson = dir.length === 0 ? "" : JSON.stringify(`${show(dir)}/`).slice(0, -1);
+  const times = new IsoTimes();
+  out.byte(0x5b);
+  for (let i = 0; i < listing.count; i++) {
+    const start = nameStart[i]!;
+    const end = nameStart[i + 1]!;
+    names.copy(path, nameAt, start, end);
+    out.ascii(i === 0 ? '{"name":"' : ',{"name":"');
+    writeNameRest(out, listing, i);
+    out.ascii(',"path64":"').base64(path, 0, nameAt + end - start).ascii('","path":');
+    if (dir.length === 0) out.byte(0x22);
+    else out.utf8(dirJson);
+    writeNameRest(out, listing, i);
+    out.ascii(',"type":').ascii(TYPE_JSON[listing.type[i]!]!).ascii(',"size":').int(listing.size[i]!).ascii(',"mode":').int(listing.mode[i]!).ascii(',"mtime":"');
+    times.write(out, listing.mtimeMs[i]!);
+    out.ascii('","saveset":').int(listing.savesetId[i]!).byte(0x7d);
+  }
+  return out.byte(0x5d).result();
+}
+
+/**
+ * The columns form of a listing (`?form=columns`): the directory once, then one array per field.
+ * `name64` holds the raw name in base64 where it is not printable ASCII (null for the others);
+ * `mtime` is in milliseconds since the epoch.
+ */
+export function fileColumnsJson(listing: DirectoryListing): Buffer {
+  const { dir, names, nameStart, count } = listing;
+  const out = new JsonWriter(count * 60 + 64);
+  out.ascii('{"dir":').utf8(JSON.stringify(show(dir))).ascii(',"dir64":"').base64(Buffer.from(dir.buffer, dir.byteOffset, dir.byteLength), 0, dir.byteLength).ascii('","count":').int(count);
+  out.ascii(',"name":[');
+  for (let i = 0; i < count; i++) {
+    out.ascii(i === 0 ? '"' : ',"');
+    writeNameRest(out, listing, i);
+  }
+  out.ascii('],"name64":[');
+  for (let i = 0; i < count; i++) {
+    if (i > 0) out.byte(0x2c);
+    if (plainness(names, nameStart[i]!, nameStart[i + 1]!) !== 0) out.ascii("null");
+    else out.byte(0x22).base64(names, nameStart[i]!, nameStart[i + 1]!).byte(0x22);
+  }
+  out.ascii('],"type":[');
+  for (let i = 0; i < count; i++) {
+    if (i > 0) out.byte(0x2c);
+    out.ascii(TYPE_JSON[listing.type[i]!]!);
+  }
+  const numbers = (key: string, column: ArrayLike<number>): void => {
+    out.ascii(`],"${key}":[`);
+    for (let i = 0; i < count; i++) {
+      if (i > 0) out.byte(0x2c);
+      out.int(column[i]!);
+    }
+  };
+  numbers("size", listing.size);
+  numbers("mode", listing.mode);
+  numbers("mtime", listing.mtimeMs);
+  numbers("saveset", listing.savesetId);
+  return out.ascii("]}").result();
 }
