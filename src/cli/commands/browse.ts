@@ -1,8 +1,9 @@
 import { Command } from "commander";
-import type { ClientView, FileView, JobView, NodeView, SavesetView } from "../../api/index.js";
+import type { ClientView, FileColumns, JobView, NodeView, SavesetView } from "../../api/index.js";
 import { ReelError } from "../../errors/index.js";
 import { ApiClient } from "../api-client.js";
 import type { CliContext } from "../context.js";
+import { fileLines, listingTime } from "../render/file-list.js";
 import { humanBytes } from "../render/job-follow.js";
 import { withServer } from "./server-options.js";
 
@@ -11,7 +12,8 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n") + "\n";
 }
 
-const when = (iso: string | null): string => (iso === null ? "-" : iso.replace("T", " ").slice(0, 19));
+const when = (iso: string | null): string => (iso === null ? "-" : listingTime(iso));
+const NEWLINE = Buffer.from("\n");
 
 /** `reel savesets`, `reel ls`, `reel jobs`, `reel clients`, `reel nodes`: what the catalog knows. */
 export function browseCommands(program: Command, ctx: CliContext): void {
@@ -31,11 +33,11 @@ export function browseCommands(program: Command, ctx: CliContext): void {
     .option("--json", "print JSON", false)
     .action(async (saveset: string, path: string, o: { json: boolean; server?: string; token?: string }) => {
       if (!/^\d+$/.test(saveset)) throw new ReelError("CLI_BAD_ARGUMENT", `Saveset "${saveset}" is not a saveset id (see reel savesets)`);
-      const text = await ApiClient.from(ctx, o).text("GET", `/savesets/${saveset}/files?path=${encodeURIComponent(path)}`);
-      if (o.json) return void ctx.stdout.write(`${text}\n`);
-      const list = JSON.parse(text) as FileView[];
-      const lines = list.map((f) => `${(f.mode & 0o7777).toString(8).padStart(4, "0")} ${f.type.padEnd(9)} ${String(f.size).padStart(12)} ${when(f.mtime)} ${f.name}${f.type === "directory" ? "/" : ""}\n`);
-      ctx.stdout.write(lines.join(""));
+      const files = `/savesets/${saveset}/files?path=${encodeURIComponent(path)}`;
+      const api = ApiClient.from(ctx, o);
+      // The JSON as it came, bytes untouched; people get lines made from the cheaper columns form.
+      if (o.json) return void ctx.stdout.write(Buffer.concat([await api.bytes("GET", files), NEWLINE]));
+      ctx.stdout.write(fileLines(await api.call<FileColumns>("GET", `${files}&form=columns`)));
     });
   withServer(program.command("jobs"))
     .description("list jobs, newest first")
