@@ -65,10 +65,11 @@ export function decodeListingPage(page: { names: Buffer | null; records: Buffer 
   return part;
 }
 
-/** Where a merged entry comes from: a part and a row of it. */
-interface Pick {
-  part: number[];
-  row: number[];
+/** Where the merged entries come from: entry k is row `row[k]` of part `part[k]`. */
+interface Picks {
+  count: number;
+  part: Int32Array;
+  row: Int32Array;
 }
 
 /**
@@ -76,60 +77,55 @@ interface Pick {
  * equal names the newer part wins (chain-merge.ts rule 1), then tombstones are dropped.
  */
 export function mergeListing(dir: Uint8Array, parts: readonly ListingPart[]): DirectoryListing {
-  let picks: Pick = { part: [], row: [] };
-  parts.forEach((part, p) => {
-    const count = part.nameStart.length - 1;
-    if (picks.row.length === 0) {
-      picks = { part: new Array<number>(count).fill(p), row: Array.from({ length: count }, (_, i) => i) };
-      return;
-    }
-    picks = mergeTwo(parts, picks, p);
-  });
+  const total = parts.reduce((sum, part) => sum + part.nameStart.length - 1, 0);
+  let picks: Picks = { count: 0, part: new Int32Array(total), row: new Int32Array(total) };
+  let spare: Picks = { count: 0, part: new Int32Array(total), row: new Int32Array(total) };
+  for (let p = 0; p < parts.length; p++) {
+    mergeInto(parts, picks, p, spare);
+    [picks, spare] = [spare, picks];
+  }
   const live: number[] = [];
-  for (let i = 0; i < picks.row.length; i++) if (parts[picks.part[i]!]!.deleted[picks.row[i]!] === 0) live.push(i);
+  for (let k = 0; k < picks.count; k++) if (parts[picks.part[k]!]!.deleted[picks.row[k]!] === 0) live.push(k);
   return gather(dir, parts, picks, live);
 }
 
-/** Merges the picks so far with all rows of part `p`, both sorted by name; on equal names part p wins. */
-function mergeTwo(parts: readonly ListingPart[], older: Pick, p: number): Pick {
+/** Writes into `out` the merge of `older` with all rows of part `p`, both sorted by name; on equal names part p wins. */
+function mergeInto(parts: readonly ListingPart[], older: Picks, p: number, out: Picks): void {
   const newer = parts[p]!;
   const newerCount = newer.nameStart.length - 1;
-  const out: Pick = { part: [], row: [] };
   let i = 0;
   let j = 0;
-  while (i < older.row.length && j < newerCount) {
+  let k = 0;
+  while (i < older.count && j < newerCount) {
     const a = parts[older.part[i]!]!;
     const ar = older.row[i]!;
+    // compare answers > 0 when the older name (the receiver) sorts after the newer one (the target).
     const order = a.names.compare(newer.names, newer.nameStart[j], newer.nameStart[j + 1], a.nameStart[ar], a.nameStart[ar + 1]);
-    if (order > 0) {
-      // The older name sorts after the newer one (compare is target vs source, so the sign is reversed).
-      out.part.push(p);
-      out.row.push(j++);
-    } else if (order < 0) {
-      out.part.push(older.part[i]!);
-      out.row.push(older.row[i++]!);
-    } else {
-      out.part.push(p);
-      out.row.push(j++);
-      i++;
+    if (order < 0) {
+      out.part[k] = older.part[i]!;
+      out.row[k++] = older.row[i++]!;
+      continue;
     }
+    if (order === 0) i++;
+    out.part[k] = p;
+    out.row[k++] = j++;
   }
-  for (; i < older.row.length; i++) {
-    out.part.push(older.part[i]!);
-    out.row.push(older.row[i]!);
+  for (; i < older.count; i++, k++) {
+    out.part[k] = older.part[i]!;
+    out.row[k] = older.row[i]!;
   }
-  for (; j < newerCount; j++) {
-    out.part.push(p);
-    out.row.push(j);
+  for (; j < newerCount; j++, k++) {
+    out.part[k] = p;
+    out.row[k] = j;
   }
-  return out;
+  out.count = k;
 }
 
 /** The columns of the picked rows `live`; one part with nothing dropped keeps its names Buffer as it is. */
-function gather(dir: Uint8Array, parts: readonly ListingPart[], picks: Pick, live: readonly number[]): DirectoryListing {
+function gather(dir: Uint8Array, parts: readonly ListingPart[], picks: Picks, live: readonly number[]): DirectoryListing {
   const count = live.length;
-  const first = picks.part[0];
-  const only = first !== undefined && count === parts[first]!.nameStart.length - 1 && picks.part.every((p) => p === first) ? parts[first]! : null;
+  const first = picks.part[0]!;
+  const only = count > 0 && count === parts[first]!.nameStart.length - 1 && picks.part.subarray(0, picks.count).every((p) => p === first) ? parts[first]! : null;
   if (only !== null) {
     const savesetId = new Float64Array(count).fill(only.savesetId);
     return { dir, count, names: only.names, nameStart: only.nameStart, type: only.type, size: only.size, mtimeMs: only.mtimeMs, mode: only.mode, savesetId };

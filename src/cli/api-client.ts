@@ -43,17 +43,20 @@ export class ApiClient {
    * small listing, and its pooled keep-alive socket holds the process open for a while after the
    * answer (together about a quarter of a second for every command).
    */
-  async #request(method: string, path: string, body?: unknown): Promise<{ status: number; body: Buffer }> {
+  async #request(method: string, path: string, body?: unknown, sink?: (chunk: Buffer) => void): Promise<{ status: number; body: Buffer }> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     try {
       const url = new URL(`${this.url}${API_ROOT}${path}`);
       const transport = url.protocol === "https:" ? await import("node:https") : await import("node:http");
       return await new Promise((resolve, reject) => {
         const request = transport.request(url, { method, headers: { ...this.#headers(payload !== undefined), ...(payload === undefined ? {} : { "content-length": String(payload.length) }) } }, (response) => {
+          const status = response.statusCode ?? 0;
           const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
+          // A success goes to the sink as it arrives; an error answer is kept to be read.
+          const onChunk = sink !== undefined && status >= 200 && status < 300 ? sink : (chunk: Buffer): void => void chunks.push(chunk);
+          response.on("data", onChunk);
           response.on("error", reject);
-          response.on("end", () => resolve({ status: response.statusCode ?? 0, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) }));
+          response.on("end", () => resolve({ status, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) }));
         });
         request.on("error", reject);
         request.end(payload);
@@ -81,7 +84,15 @@ export class ApiClient {
 
   /** The answer's body as it came; errors as ReelErrors with the server's code. */
   async bytes(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<Buffer> {
-    const response = await this.#request(method, path, body);
+    return this.#checked(method, path, await this.#request(method, path, body));
+  }
+
+  /** Hands a successful answer's body to `sink` piece by piece as it arrives (a big listing printed as it comes); errors as ReelErrors. */
+  async pipe(method: "GET" | "POST" | "PUT" | "DELETE", path: string, sink: (chunk: Buffer) => void): Promise<void> {
+    this.#checked(method, path, await this.#request(method, path, undefined, sink));
+  }
+
+  #checked(method: string, path: string, response: { status: number; body: Buffer }): Buffer {
     if (response.status >= 200 && response.status < 300) return response.body;
     let error: { code?: string; message?: string } | undefined;
     try {

@@ -13,7 +13,6 @@ function table(rows: string[][]): string {
 }
 
 const when = (iso: string | null): string => (iso === null ? "-" : listingTime(iso));
-const NEWLINE = Buffer.from("\n");
 
 /** `reel savesets`, `reel ls`, `reel jobs`, `reel clients`, `reel nodes`: what the catalog knows. */
 export function browseCommands(program: Command, ctx: CliContext): void {
@@ -36,7 +35,10 @@ export function browseCommands(program: Command, ctx: CliContext): void {
       const files = `/savesets/${saveset}/files?path=${encodeURIComponent(path)}`;
       const api = ApiClient.from(ctx, o);
       // The JSON as it came, bytes untouched; people get lines made from the cheaper columns form.
-      if (o.json) return void ctx.stdout.write(Buffer.concat([await api.bytes("GET", files), NEWLINE]));
+      if (o.json) {
+        await api.pipe("GET", files, (chunk) => void ctx.stdout.write(chunk));
+        return void ctx.stdout.write("\n");
+      }
       ctx.stdout.write(fileLines(await api.call<FileColumns>("GET", `${files}&form=columns`)));
     });
   withServer(program.command("jobs"))
