@@ -2,7 +2,7 @@
  * One directory's entries as columns. A directory can hold 100,000 entries; a listing of it is
  * read for people (`reel ls`, the web UI), who need the name, type, size, mode and mtime of each,
  * so it skips what restores need (inode, ctime, where the data lies) and makes no object, Buffer
- * or BigInt per row: the page query packs six numbers per row and the names stay in one Buffer.
+ * or BigInt per row: the page query packs three numbers per row and the names stay in one Buffer.
  */
 
 /** The live entries of a directory as of a saveset, sorted by name bytes; entry i is the i-th element of every column. */
@@ -35,11 +35,15 @@ export interface ListingPart {
   savesetId: number;
 }
 
-/** The rows of one directory of one saveset by name, six numbers packed per row. Parameters: saveset id, dir id. */
+/**
+ * The rows of one directory of one saveset by name, three numbers packed per row: size, mtime in
+ * milliseconds, and name length, deleted, type and mode in one (each printf conversion costs, and
+ * this query is most of a big listing's time). Parameters: saveset id, dir id.
+ */
 export const LISTING_PAGE = `SELECT CAST(group_concat(name, x'') AS BLOB) AS names,
-  unhex(group_concat(printf('%08x%02x%016x%016x%08x%02x', length(name), type, size, mtime_ns / 1000000, mode, deleted), '')) AS records
+  unhex(group_concat(printf('%016x%016x%016x', size, mtime_ns / 1000000, (length(name) << 41) | (deleted << 40) | ((type & 255) << 32) | (mode & 4294967295)), '')) AS records
   FROM (SELECT * FROM files WHERE saveset_id = ? AND dir_id = ? ORDER BY name)`;
-const RECORD_BYTES = 26;
+const RECORD_BYTES = 24;
 
 /** Decodes a LISTING_PAGE of `savesetId`. */
 export function decodeListingPage(page: { names: Buffer | null; records: Buffer | null }, savesetId: number): ListingPart {
@@ -52,14 +56,15 @@ export function decodeListingPage(page: { names: Buffer | null; records: Buffer 
   };
   let nameOffset = 0;
   for (let i = 0, o = 0; i < count; i++, o += RECORD_BYTES) {
-    part.nameStart[i] = nameOffset;
-    nameOffset += records.readUInt32BE(o);
-    part.type[i] = records[o + 4]!;
-    part.size[i] = records.readUInt32BE(o + 5) * 0x1_0000_0000 + records.readUInt32BE(o + 9);
+    part.size[i] = records.readUInt32BE(o) * 0x1_0000_0000 + records.readUInt32BE(o + 4);
     // Signed: an mtime before 1970 is negative; whole milliseconds fit a double exactly.
-    part.mtimeMs[i] = records.readInt32BE(o + 13) * 0x1_0000_0000 + records.readUInt32BE(o + 17);
-    part.mode[i] = records.readUInt32BE(o + 21);
-    part.deleted[i] = records[o + 25]!;
+    part.mtimeMs[i] = records.readInt32BE(o + 8) * 0x1_0000_0000 + records.readUInt32BE(o + 12);
+    const packed = records.readUInt32BE(o + 16);
+    part.nameStart[i] = nameOffset;
+    nameOffset += packed >>> 9;
+    part.deleted[i] = (packed >>> 8) & 1;
+    part.type[i] = packed & 255;
+    part.mode[i] = records.readUInt32BE(o + 20);
   }
   part.nameStart[count] = nameOffset;
   return part;
