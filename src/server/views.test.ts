@@ -4,7 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { Catalog, type FileRow } from "../catalog/index.js";
-import { fileColumnsJson, fileViews, fileViewsJson } from "./views.js";
+import type { FileView } from "../api/index.js";
+import { fileColumnsJson, fileLinesText, fileViews, fileViewsJson } from "./views.js";
+
+/** The lines `reel ls` printed from the JSON views before the server wrote them (form=text). */
+const linesOf = (views: FileView[]): string =>
+  views.map((f) => `${(f.mode & 0o7777).toString(8).padStart(4, "0")} ${f.type.padEnd(9)} ${String(f.size).padStart(12)} ${f.mtime.replace("T", " ").slice(0, 19)} ${f.name}${f.type === "directory" ? "/" : ""}\n`).join("");
 
 /** A small seeded generator: the same rows on every run. */
 function random(seed: number): () => number {
@@ -33,7 +38,7 @@ function rows(next: () => number, dirs: Buffer[], count: number, deletedShare: n
   });
 }
 
-test("the JSON written without objects is byte for byte JSON.stringify of the views, for a full and an incremental over it", () => {
+test("the JSON and the lines written without objects are byte for byte those of the views, for a full and incrementals over it", () => {
   const dir = mkdtempSync(join(tmpdir(), "reel-views-"));
   const catalog = Catalog.open(join(dir, "catalog.sqlite"), { now: () => new Date(0) });
   try {
@@ -61,6 +66,7 @@ test("the JSON written without objects is byte for byte JSON.stringify of the vi
         const listing = catalog.listDirectoryColumns(id, path);
         const views = fileViews(catalog.listDirectory(id, path));
         assert.equal(fileViewsJson(listing).toString("utf8"), JSON.stringify(views), `saveset ${id}, ${path.toString("latin1")}`);
+        assert.equal(fileLinesText(listing).toString("utf8"), linesOf(views), `saveset ${id}, ${path.toString("latin1")}`);
         const columns = JSON.parse(fileColumnsJson(listing).toString("utf8")) as { name: string[]; mtime: number[]; size: number[] };
         assert.deepEqual(columns.name, views.map((v) => v.name));
         assert.deepEqual(columns.mtime.map((ms) => new Date(ms).toISOString()), views.map((v) => v.mtime));

@@ -2,8 +2,8 @@
 import type { FileView, JobView, SavesetView } from "../api/index.js";
 import type { BrowseRow, DirectoryListing, Job, Saveset } from "../catalog/index.js";
 import { displayPath } from "../client/index.js";
-import { entryTypeNames } from "../format/index.js";
-import { JsonWriter } from "./json-writer.js";
+import { EntryType, entryTypeNames } from "../format/index.js";
+import { TextBytes } from "./text-bytes.js";
 
 /** A time for the API, or null. */
 export const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
@@ -61,18 +61,29 @@ export function fileViews(rows: readonly BrowseRow[]): FileView[] {
 
 const DAY_MS = 86_400_000;
 
-/** Writes `new Date(ms).toISOString()` for many times: the date part is made once per day (by toISOString, so far years look the same), the time of day from digits. */
+/**
+ * Writes many times, as `new Date(ms).toISOString()` or as `reel ls` shows them: the date part is
+ * made once per day (by toISOString, so far years look the same), the time of day from digits.
+ */
 class IsoTimes {
   #day = Number.NaN;
+  /** "YYYY-MM-DDT" of the day. */
   #prefix = "";
+  /** "YYYY-MM-DD " of the day, as bytes. */
+  #date = Buffer.alloc(0);
 
-  write(out: JsonWriter, ms: number): void {
+  #enter(ms: number): number {
     const day = Math.floor(ms / DAY_MS);
     if (day !== this.#day) {
       this.#prefix = new Date(day * DAY_MS).toISOString().slice(0, -13);
+      this.#date = Buffer.from(`${this.#prefix.slice(0, -1)} `, "latin1");
       this.#day = day;
     }
-    let rest = ms - day * DAY_MS;
+    return ms - day * DAY_MS;
+  }
+
+  write(out: TextBytes, ms: number): void {
+    let rest = this.#enter(ms);
     const milli = rest % 1000;
     rest = (rest - milli) / 1000;
     const second = rest % 60;
@@ -80,7 +91,19 @@ class IsoTimes {
     const minute = rest % 60;
     out.ascii(this.#prefix).two((rest - minute) / 60).byte(0x3a).two(minute).byte(0x3a).two(second).byte(0x2e).byte(0x30 + Math.floor(milli / 100)).two(milli % 100).byte(0x5a);
   }
+
+  /** The time as `reel ls` shows it: the first 19 characters of the ISO time with a space for the T ("2026-01-31 23:59:59"). */
+  writeSeconds(out: TextBytes, ms: number): void {
+    const seconds = Math.floor(this.#enter(ms) / 1000);
+    // Years of other than four digits (before 0, after 9999) are cut elsewhere: the slow way.
+    if (this.#prefix.length !== 11) return void out.ascii(new Date(ms).toISOString().replace("T", " ").slice(0, 19));
+    const minutes = Math.floor(seconds / 60);
+    out.bytes(this.#date).two(Math.floor(minutes / 60)).byte(0x3a).two(minutes % 60).byte(0x3a).two(seconds % 60);
+  }
 }
+
+/** TYPE_NAMES by EntryType value, padded as `reel ls` shows them ("file      "). */
+const TYPE_LINE: Buffer[] = Array.from({ length: 256 }, (_, type) => Buffer.from(`${(TYPE_NAMES[entryTypeNames[type] ?? ""] ?? "other").padEnd(9)} `));
 
 /** TYPE_NAMES by EntryType value, as JSON strings. */
 const TYPE_JSON: string[] = Array.from({ length: 256 }, (_, type) => JSON.stringify(TYPE_NAMES[entryTypeNames[type] ?? ""] ?? "other"));
@@ -97,7 +120,7 @@ function plainness(names: Buffer, start: number, end: number): number {
 }
 
 /** The JSON string of entry i's display name without its opening quote: a plain name is copied as it is. */
-function writeNameRest(out: JsonWriter, listing: DirectoryListing, i: number): void {
+function writeNameRest(out: TextBytes, listing: DirectoryListing, i: number): void {
   const { names, nameStart } = listing;
   const start = nameStart[i]!;
   const end = nameStart[i + 1]!;
@@ -112,7 +135,7 @@ function writeNameRest(out: JsonWriter, listing: DirectoryListing, i: number): v
  */
 export function fileViewsJson(listing: DirectoryListing): Buffer {
   const { dir, names, nameStart } = listing;
-  const out = new JsonWriter(listing.count * 200 + 64);
+  const out = new TextBytes(listing.count * 200 + 64);
   // The path of each entry is the directory, a slash and the name: the first part made once.
   let longest = 0;
   for (let i = 0; i < listing.count; i++) longest = Math.max(longest, nameStart[i + 1]! - nameStart[i]!);
@@ -147,7 +170,7 @@ export function fileViewsJson(listing: DirectoryListing): Buffer {
  */
 export function fileColumnsJson(listing: DirectoryListing): Buffer {
   const { dir, names, nameStart, count } = listing;
-  const out = new JsonWriter(count * 60 + 64);
+  const out = new TextBytes(count * 60 + 64);
   out.ascii('{"dir":').utf8(JSON.stringify(show(dir))).ascii(',"dir64":"').base64(Buffer.from(dir.buffer, dir.byteOffset, dir.byteLength), 0, dir.byteLength).ascii('","count":').int(count);
   out.ascii(',"name":[');
   for (let i = 0; i < count; i++) {
@@ -177,4 +200,30 @@ export function fileColumnsJson(listing: DirectoryListing): Buffer {
   numbers("mtime", listing.mtimeMs);
   numbers("saveset", listing.savesetId);
   return out.ascii("]}").result();
+}
+
+/**
+ * The text form of a listing (`?form=text`), the lines `reel ls` prints: permission bits in four
+ * octal digits, type, size, mtime in UTC to the second, name (directories end in a slash). The
+ * command passes them through as they come: no parsing and no formatting on its side.
+ */
+export function fileLinesText(listing: DirectoryListing): Buffer {
+  const { names, nameStart, count } = listing;
+  const out = new TextBytes(count * 64 + 64);
+  const times = new IsoTimes();
+  for (let i = 0; i < count; i++) {
+    const mode = listing.mode[i]!;
+    const type = listing.type[i]!;
+    out.byte(0x30 + ((mode >>> 9) & 7)).byte(0x30 + ((mode >>> 6) & 7)).byte(0x30 + ((mode >>> 3) & 7)).byte(0x30 + (mode & 7)).byte(0x20);
+    out.bytes(TYPE_LINE[type]!).padded(listing.size[i]!, 12).byte(0x20);
+    times.writeSeconds(out, listing.mtimeMs[i]!);
+    out.byte(0x20);
+    const start = nameStart[i]!;
+    const end = nameStart[i + 1]!;
+    if (plainness(names, start, end) !== 0) out.bytes(names, start, end);
+    else out.utf8(displayPath(names.subarray(start, end)));
+    if (TYPE_LINE[type] === TYPE_LINE[EntryType.directory]) out.byte(0x2f);
+    out.byte(0x0a);
+  }
+  return out.result();
 }

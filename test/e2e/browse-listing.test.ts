@@ -1,6 +1,6 @@
 /**
  * Listing a directory through the server (`GET /savesets/:id/files`, `reel ls`): the default
- * JSON, the columns form and the CLI's lines, for names that are not plain ASCII, old and odd
+ * JSON, the columns form and the text form `reel ls` prints, for names that are not plain ASCII, old and odd
  * times and modes, and an incremental merged over its full.
  */
 import assert from "node:assert/strict";
@@ -49,7 +49,7 @@ const incrRows: FileRow[] = [
 const linesOf = (views: FileView[]): string =>
   views.map((f) => `${(f.mode & 0o7777).toString(8).padStart(4, "0")} ${f.type.padEnd(9)} ${String(f.size).padStart(12)} ${f.mtime.replace("T", " ").slice(0, 19)} ${f.name}${f.type === "directory" ? "/" : ""}\n`).join("");
 
-test("a directory lists the same through the JSON, the columns form and reel ls, as of a full and of its incremental", async (t) => {
+test("a directory lists the same through the JSON, the columns form, the text form and reel ls, as of a full and of its incremental", async (t) => {
   const data = join(tempDir(t, "reel-browse-"), "data");
   await (await startServer(t, data)).stop();
   const catalog = Catalog.open(join(data, "catalog.sqlite"), { now: () => new Date(0) });
@@ -110,4 +110,7 @@ test("a directory lists the same through the JSON, the columns form and reel ls,
   assert.deepEqual((await server.api<FileColumns>("GET", `/savesets/${full}/files?form=columns`)).body.name, ["data"]);
   assert.deepEqual((await server.api<FileColumns>("GET", `/savesets/${full}/files?path=/nope&form=columns`)).body, { dir: "nope", dir64: Buffer.from("nope").toString("base64"), count: 0, name: [], name64: [], type: [], size: [], mode: [], mtime: [], saveset: [] });
   assert.equal((await server.api("GET", `/savesets/${full}/files?path=/data&form=rows`)).status, 400);
+  const text = await fetch(`${server.url}/api/v1/savesets/${incr}/files?path=/data&form=text`, { headers: { authorization: `Bearer ${server.token}` } });
+  assert.match(text.headers.get("content-type") ?? "", /^text\/plain/);
+  assert.equal(await text.text(), linesOf(asOfIncr.body));
 });

@@ -1,9 +1,8 @@
 import { Command } from "commander";
-import type { ClientView, FileColumns, JobView, NodeView, SavesetView } from "../../api/index.js";
+import type { ClientView, JobView, NodeView, SavesetView } from "../../api/index.js";
 import { ReelError } from "../../errors/index.js";
 import { ApiClient } from "../api-client.js";
 import type { CliContext } from "../context.js";
-import { fileLines, listingTime } from "../render/file-list.js";
 import { humanBytes } from "../render/job-follow.js";
 import { withServer } from "./server-options.js";
 
@@ -12,7 +11,7 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n") + "\n";
 }
 
-const when = (iso: string | null): string => (iso === null ? "-" : listingTime(iso));
+const when = (iso: string | null): string => (iso === null ? "-" : iso.replace("T", " ").slice(0, 19));
 
 /** `reel savesets`, `reel ls`, `reel jobs`, `reel clients`, `reel nodes`: what the catalog knows. */
 export function browseCommands(program: Command, ctx: CliContext): void {
@@ -34,12 +33,11 @@ export function browseCommands(program: Command, ctx: CliContext): void {
       if (!/^\d+$/.test(saveset)) throw new ReelError("CLI_BAD_ARGUMENT", `Saveset "${saveset}" is not a saveset id (see reel savesets)`);
       const files = `/savesets/${saveset}/files?path=${encodeURIComponent(path)}`;
       const api = ApiClient.from(ctx, o);
-      // The JSON as it came, bytes untouched; people get lines made from the cheaper columns form.
-      if (o.json) {
-        await api.pipe("GET", files, (chunk) => void ctx.stdout.write(chunk));
-        return void ctx.stdout.write("\n");
-      }
-      ctx.stdout.write(fileLines(await api.call<FileColumns>("GET", `${files}&form=columns`)));
+      // Printed as it arrives, bytes untouched: the JSON, or the server's lines for people (form=text).
+      const print = (chunk: Buffer): void => void ctx.stdout.write(chunk);
+      if (!o.json) return api.pipe("GET", `${files}&form=text`, print);
+      await api.pipe("GET", files, print);
+      ctx.stdout.write("\n");
     });
   withServer(program.command("jobs"))
     .description("list jobs, newest first")

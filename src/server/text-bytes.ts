@@ -1,12 +1,12 @@
 /**
- * Writes JSON text straight into bytes. A listing of 100,000 entries built as one string per
- * entry spends most of its time in the garbage collector (the strings of every entry are live
+ * Writes text (JSON, lines) straight into bytes. A listing of 100,000 entries built as one string
+ * per entry spends most of its time in the garbage collector (the strings of every entry are live
  * until the end); here an entry makes no garbage unless its name has to be escaped.
  */
 /** Up to this many bytes are copied in a loop rather than by a native call. */
 const SHORT = 32;
 
-export class JsonWriter {
+export class TextBytes {
   #buffer: Buffer;
   #length = 0;
 
@@ -21,7 +21,7 @@ export class JsonWriter {
     this.#buffer = bigger;
   }
 
-  /** Text that is ASCII already in JSON form (punctuation, keys, base64). */
+  /** ASCII text (JSON punctuation and keys, base64, digits). */
   ascii(text: string): this {
     this.#room(text.length);
     if (text.length > SHORT) {
@@ -36,14 +36,14 @@ export class JsonWriter {
     return this;
   }
 
-  /** Any text already in JSON form. */
+  /** Any text, as UTF-8. */
   utf8(text: string): this {
     this.#room(text.length * 3);
     this.#length += this.#buffer.write(text, this.#length, "utf8");
     return this;
   }
 
-  /** Bytes already in JSON form. */
+  /** Bytes as they are. */
   bytes(source: Uint8Array, start = 0, end = source.length): this {
     this.#room(end - start);
     const b = this.#buffer;
@@ -78,6 +78,14 @@ export class JsonWriter {
       n = next;
     } while (n > 0);
     return this;
+  }
+
+  /** A non-negative integer right-aligned in `width` characters (wider numbers are not cut). */
+  padded(n: number, width: number): this {
+    const digits = String(n);
+    this.#room(width + digits.length);
+    for (let pad = width - digits.length; pad > 0; pad--) this.#buffer[this.#length++] = 0x20;
+    return this.ascii(digits);
   }
 
   /** Two digits of 0..99, zero-padded. */
