@@ -82,6 +82,12 @@ interface Picks {
  * equal names the newer part wins (chain-merge.ts rule 1), then tombstones are dropped.
  */
 export function mergeListing(dir: Uint8Array, parts: readonly ListingPart[]): DirectoryListing {
+  // A full alone, without tombstones, is its own listing (the common case of a big directory).
+  const only = parts.length === 1 && !parts[0]!.deleted.includes(1) ? parts[0]! : null;
+  if (only !== null) {
+    const count = only.nameStart.length - 1;
+    return { dir, count, names: only.names, nameStart: only.nameStart, type: only.type, size: only.size, mtimeMs: only.mtimeMs, mode: only.mode, savesetId: new Float64Array(count).fill(only.savesetId) };
+  }
   const total = parts.reduce((sum, part) => sum + part.nameStart.length - 1, 0);
   let picks: Picks = { count: 0, part: new Int32Array(total), row: new Int32Array(total) };
   let spare: Picks = { count: 0, part: new Int32Array(total), row: new Int32Array(total) };

@@ -106,7 +106,13 @@ class IsoTimes {
 const TYPE_LINE: Buffer[] = Array.from({ length: 256 }, (_, type) => Buffer.from(`${(TYPE_NAMES[entryTypeNames[type] ?? ""] ?? "other").padEnd(9)} `));
 
 /** TYPE_NAMES by EntryType value, as JSON strings. */
-const TYPE_JSON: string[] = Array.from({ length: 256 }, (_, type) => JSON.stringify(TYPE_NAMES[entryTypeNames[type] ?? ""] ?? "other"));
+const TYPE_JSON: Buffer[] = Array.from({ length: 256 }, (_, type) => Buffer.from(JSON.stringify(TYPE_NAMES[entryTypeNames[type] ?? ""] ?? "other")));
+
+/** The keys of a FileView in JSON, with what comes between them, as bytes. */
+const KEY = {
+  name: Buffer.from('{"name":"'), nextName: Buffer.from(',{"name":"'), path64: Buffer.from(',"path64":"'), path: Buffer.from('","path":'), type: Buffer.from(',"type":'),
+  size: Buffer.from(',"size":'), mode: Buffer.from(',"mode":'), mtime: Buffer.from(',"mtime":"'), saveset: Buffer.from('","saveset":'),
+};
 
 /** How names[start, end) is written: 0 escaped (not plain, see isPlain), 1 plain, 2 plain with a double quote. */
 function plainness(names: Buffer, start: number, end: number): number {
@@ -143,22 +149,22 @@ export function fileViewsJson(listing: DirectoryListing): Buffer {
   path.set(dir, 0);
   path[dir.length] = 0x2f;
   const nameAt = dir.length === 0 ? 0 : dir.length + 1;
-  const dirJson = dir.length === 0 ? "" : JSON.stringify(`${show(dir)}/`).slice(0, -1);
+  const dirJson = Buffer.from(dir.length === 0 ? "" : JSON.stringify(`${show(dir)}/`).slice(0, -1));
   const times = new IsoTimes();
   out.byte(0x5b);
   for (let i = 0; i < listing.count; i++) {
     const start = nameStart[i]!;
     const end = nameStart[i + 1]!;
-    names.copy(path, nameAt, start, end);
-    out.ascii(i === 0 ? '{"name":"' : ',{"name":"');
+    for (let from = start, to = nameAt; from < end; from++, to++) path[to] = names[from]!;
+    out.bytes(i === 0 ? KEY.name : KEY.nextName);
     writeNameRest(out, listing, i);
-    out.ascii(',"path64":"').base64(path, 0, nameAt + end - start).ascii('","path":');
+    out.bytes(KEY.path64).base64(path, 0, nameAt + end - start).bytes(KEY.path);
     if (dir.length === 0) out.byte(0x22);
-    else out.utf8(dirJson);
+    else out.bytes(dirJson);
     writeNameRest(out, listing, i);
-    out.ascii(',"type":').ascii(TYPE_JSON[listing.type[i]!]!).ascii(',"size":').int(listing.size[i]!).ascii(',"mode":').int(listing.mode[i]!).ascii(',"mtime":"');
+    out.bytes(KEY.type).bytes(TYPE_JSON[listing.type[i]!]!).bytes(KEY.size).int(listing.size[i]!).bytes(KEY.mode).int(listing.mode[i]!).bytes(KEY.mtime);
     times.write(out, listing.mtimeMs[i]!);
-    out.ascii('","saveset":').int(listing.savesetId[i]!).byte(0x7d);
+    out.bytes(KEY.saveset).int(listing.savesetId[i]!).byte(0x7d);
   }
   return out.byte(0x5d).result();
 }
@@ -186,7 +192,7 @@ export function fileColumnsJson(listing: DirectoryListing): Buffer {
   out.ascii('],"type":[');
   for (let i = 0; i < count; i++) {
     if (i > 0) out.byte(0x2c);
-    out.ascii(TYPE_JSON[listing.type[i]!]!);
+    out.bytes(TYPE_JSON[listing.type[i]!]!);
   }
   const numbers = (key: string, column: ArrayLike<number>): void => {
     out.ascii(`],"${key}":[`);
@@ -209,7 +215,7 @@ export function fileColumnsJson(listing: DirectoryListing): Buffer {
  */
 export function fileLinesText(listing: DirectoryListing): Buffer {
   const { names, nameStart, count } = listing;
-  const out = new TextBytes(count * 64 + 64);
+  const out = new TextBytes(count * 80 + 64);
   const times = new IsoTimes();
   for (let i = 0; i < count; i++) {
     const mode = listing.mode[i]!;
