@@ -3,11 +3,15 @@
  * The `reel` command's composition root: the only place that reads argv, the environment and
  * the clock, and turns errors into messages and exit codes (0 ok, 1 done with problems, 2 failed).
  */
+import nodeModule from "node:module";
 import { availableParallelism } from "node:os";
 import { Command, CommanderError } from "commander";
 import { isReelError } from "../errors/index.js";
 import type { CliContext } from "./context.js";
 import { addVerbs } from "./verbs.js";
+
+// Node 22+ keeps compiled code between runs (the verbs' modules load after this line); older Node lacks it.
+(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 function threadsFrom(setting: string | undefined): number {
   const n = Number(setting);
