@@ -39,7 +39,7 @@ function show(bytes: Uint8Array): string {
   return isPlain(bytes) ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1") : displayPath(bytes);
 }
 
-/** The views of one directory's rows; the directory's own part of each path is shown once. */
+/** The views of one directory's rows, one object per entry; the directory's own part of each path is shown once. The listing route writes the same text without the objects (fileViewsJson; views.test.ts holds the two to each other). */
 export function fileViews(rows: readonly BrowseRow[]): FileView[] {
   let dirBytes: Uint8Array | null = null;
   let dirShown = "";
