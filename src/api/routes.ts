@@ -51,7 +51,7 @@ export const routes: readonly Route[] = [
   { method: "GET", path: "/savesets", operationId: "listSavesets", summary: "Savesets, newest first", role: "viewer", query: { task: { type: "string" } }, response: ["Saveset"] },
   { method: "GET", path: `/savesets/:${id}`, operationId: "getSaveset", summary: "One saveset", role: "viewer", response: "Saveset" },
   { method: "GET", path: `/savesets/:${id}/copies`, operationId: "listCopies", summary: "Where a saveset lies: each copy's pool, drive, node and media, best first as a restore reads them", role: "viewer", response: ["Copy"] },
-  { method: "GET", path: `/savesets/:${id}/files`, operationId: "listFiles", summary: "A directory of the saveset's file index as of that saveset (path: UTF-8, or path64: raw bytes in base64)", role: "viewer", query: { path: { type: "string" }, path64: { type: "string" } }, response: ["File"] },
+  { method: "GET", path: `/savesets/:${id}/files`, operationId: "listFiles", summary: "A directory of the saveset's file index as of that saveset (path: UTF-8, or path64: raw bytes in base64); form=columns: one array per field instead of one object per entry (FileColumns); form=text: the lines reel ls prints (text/plain)", role: "viewer", query: { path: { type: "string" }, path64: { type: "string" }, form: { type: "string", enum: ["objects", "columns", "text"] } }, response: ["File"] },
 ];
 
 /** The roles in order of power: a route open to `viewer` is open to all three. */

@@ -33,6 +33,10 @@ export const schemas = {
     parent: nullable(int), backupDay: str, startedAt: time, endedAt: nullable(time), files: int, bytes: int, errors: int, endOfLife: time, encrypted: { type: "boolean" },
   }),
   File: object({ name: str, path64: str, path: str, type: str, size: int, mode: int, mtime: time, saveset: int }),
+  FileColumns: object({
+    dir: str, dir64: str, count: int, name: { type: "array", items: str }, name64: { type: "array", items: nullable(str) }, type: { type: "array", items: str },
+    size: { type: "array", items: int }, mode: { type: "array", items: int }, mtime: { type: "array", items: int }, saveset: { type: "array", items: int },
+  }),
   BackupRequest: object({ task: name, level, client: name, paths, excludes: paths, pool: name, compression: { type: "string", enum: ["none", "zstd"] }, compressionLevel: { type: "integer", minimum: 1, maximum: 19 }, wait: { type: "boolean" } }, ["task"]),
   RestoreRequest: object({
     saveset: { type: "integer", minimum: 1 }, target: { type: "string", minLength: 1, maxLength: 4096 }, client: name, paths,

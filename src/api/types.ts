@@ -68,6 +68,28 @@ export interface FileView {
   saveset: number;
 }
 
+/**
+ * A directory's entries as one array per field (`GET /savesets/:id/files?form=columns`): entry i
+ * is the i-th element of every array. Cheaper to write and to read than one FileView per entry
+ * for a directory of 100,000.
+ */
+export interface FileColumns {
+  /** The directory for people (no leading or trailing slash; "" for the root) and its raw bytes in base64. */
+  dir: string;
+  dir64: string;
+  count: number;
+  /** As FileView.name. */
+  name: string[];
+  /** The raw name in base64 where it is not printable ASCII; null where `name` is the name's bytes. */
+  name64: Array<string | null>;
+  type: Array<FileView["type"]>;
+  size: number[];
+  mode: number[];
+  /** Milliseconds since the epoch (FileView.mtime is the same time as RFC 3339). */
+  mtime: number[];
+  saveset: number[];
+}
+
 /** A live job event (server-sent events on /api/v1/events). */
 export interface JobEvent {
   job: JobView;

@@ -3,6 +3,7 @@ import { ChainBrowser } from "./chain-browse.js";
 import { walkChain } from "./chain-walk.js";
 import { CopyStore, type NewCopy } from "./copy-store.js";
 import { openDatabase } from "./database.js";
+import type { DirectoryListing } from "./directory-listing.js";
 import { DirDictionary } from "./dir-dictionary.js";
 import { catalogError } from "./errors.js";
 import { driverError } from "./driver-errors.js";
@@ -280,6 +281,10 @@ export class Catalog {
   /** The live entries of `dir` ("" = root, else "home/a") as of the saveset, merged over its chain, sorted by name bytes. */
   listDirectory(savesetId: number, dir: Uint8Array): BrowseRow[] {
     return this.#guard(`list a directory of saveset ${savesetId}`, () => this.#browser.listDirectory(this.#savesets.chainIds(savesetId), dir));
+  }
+  /** listDirectory as columns of what people are shown (name, type, size, mode, mtime, saveset): for big directories. */
+  listDirectoryColumns(savesetId: number, dir: Uint8Array): DirectoryListing {
+    return this.#guard(`list a directory of saveset ${savesetId}`, () => this.#browser.listDirectoryColumns(this.#savesets.chainIds(savesetId), dir));
   }
   /** The live row of `path` as of the saveset, merged over its chain, or null. */
   findEntry(savesetId: number, path: Uint8Array): BrowseRow | null {

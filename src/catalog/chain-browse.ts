@@ -1,4 +1,5 @@
 import { hidingPosition, mergeNewest, winnerOf, type Placed } from "./chain-merge.js";
+import { decodeListingPage, LISTING_PAGE, mergeListing, type DirectoryListing } from "./directory-listing.js";
 import { ROOT_DIR, type DirDictionary, type DirStep } from "./dir-dictionary.js";
 import { decodeDirectoryPage, DIRECTORY_PAGE, ROW_AT, rowOf, type Page } from "./index-rows.js";
 import type { Statements } from "./statements.js";
@@ -28,6 +29,18 @@ export class ChainBrowser {
     const page = this.#sql.get<Page>(DIRECTORY_PAGE);
     const lists = chain.map((savesetId, position) => (position <= cutoff ? [] : decodeDirectoryPage(page.get(savesetId, dirId)!, savesetId, prefix)));
     return mergeNewest(lists);
+  }
+
+  /** The same entries as listDirectory, as columns of what people are shown (directory-listing.ts). */
+  listDirectoryColumns(chain: readonly number[], dir: Uint8Array): DirectoryListing {
+    checkDirectoryPath(dir, "list directory");
+    const steps = this.#dirs.lookup(dir);
+    if (steps === null) return mergeListing(dir, []);
+    const cutoff = this.#cutoff(chain, steps);
+    const dirId = steps.length === 0 ? ROOT_DIR : steps[steps.length - 1]!.id;
+    const page = this.#sql.get<Page>(LISTING_PAGE);
+    const parts = chain.flatMap((savesetId, position) => (position <= cutoff ? [] : [decodeListingPage(page.get(savesetId, dirId)!, savesetId)]));
+    return mergeListing(dir, parts);
   }
 
   /** The live row of `path` as of the last saveset of `chain`, or null. */

@@ -7,6 +7,7 @@
  */
 export { Catalog, type IndexStats, type IndexWriter } from "./catalog.js";
 export type { NewCopy } from "./copy-store.js";
+export type { DirectoryListing } from "./directory-listing.js";
 export type { CatalogErrorCode } from "./errors.js";
 export { INDEX_BATCH_ROWS } from "./file-index-writer.js";
 export type { JobChange, NewJob } from "./job-store.js";

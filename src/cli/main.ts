@@ -3,25 +3,15 @@
  * The `reel` command's composition root: the only place that reads argv, the environment and
  * the clock, and turns errors into messages and exit codes (0 ok, 1 done with problems, 2 failed).
  */
-import { randomBytes } from "node:crypto";
+import nodeModule from "node:module";
 import { availableParallelism } from "node:os";
 import { Command, CommanderError } from "commander";
 import { isReelError } from "../errors/index.js";
-import { archiveCommand } from "./commands/archive.js";
-import { backupCommand } from "./commands/backup.js";
-import { browseCommands } from "./commands/browse.js";
-import { copyCommands } from "./commands/copy.js";
-import { applyCommand, calendarCommand, startCommand } from "./commands/calendar.js";
-import { daemonCommands } from "./commands/daemons.js";
-import { driveCommand } from "./commands/drive.js";
-import { mediaCommand } from "./commands/media.js";
-import { mediaScanCommands } from "./commands/media-scan.js";
-import { poolCommands } from "./commands/pools.js";
-import { restoreCommand } from "./commands/restore.js";
-import { taskCommands } from "./commands/tasks.js";
-import { tokenCommand } from "./commands/token.js";
-import { tourCommand } from "./commands/tour.js";
 import type { CliContext } from "./context.js";
+import { addVerbs } from "./verbs.js";
+
+// Node 22+ keeps compiled code between runs (the verbs' modules load after this line); older Node lacks it.
+(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 function threadsFrom(setting: string | undefined): number {
   const n = Number(setting);
@@ -38,7 +28,8 @@ async function main(argv: string[]): Promise<number> {
     cwd: process.cwd(),
     now: () => new Date(),
     nowMs: () => Date.now(),
-    randomId: () => randomBytes(16),
+    // Web Crypto: loaded on first use, not at start-up like node:crypto.
+    randomId: () => crypto.getRandomValues(new Uint8Array(16)),
     isRoot: process.geteuid?.() === 0,
     // REEL_THREADS tunes the helper threads (0: everything on the main thread).
     threads: threadsFrom(process.env["REEL_THREADS"]),
@@ -49,23 +40,8 @@ async function main(argv: string[]): Promise<number> {
     .version("0.1.0")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  program.addCommand(archiveCommand(ctx));
-  program.addCommand(tourCommand(ctx));
-  daemonCommands(program, ctx);
-  program.addCommand(tokenCommand(ctx));
-  program.addCommand(backupCommand(ctx));
-  program.addCommand(restoreCommand(ctx));
-  browseCommands(program, ctx);
-  poolCommands(program, ctx);
-  copyCommands(program, ctx);
-  taskCommands(program, ctx);
-  program.addCommand(driveCommand(ctx));
-  const media = mediaCommand(ctx);
-  mediaScanCommands(media, ctx);
-  program.addCommand(media);
-  program.addCommand(calendarCommand(ctx));
-  program.addCommand(applyCommand(ctx));
-  program.addCommand(startCommand(ctx));
+  // Only the module of the verb that runs is loaded (verbs.ts).
+  await addVerbs(program, ctx, argv[2]);
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();

@@ -16,7 +16,7 @@ import type { Jobs } from "./jobs.js";
 import type { MediaJobs } from "./media-jobs.js";
 import type { MediaRecycler } from "./media-recycle.js";
 import { newToken } from "./setup.js";
-import { fileViews, iso, jobView, savesetView } from "./views.js";
+import { fileColumnsJson, fileLinesText, fileViewsJson, iso, jobView, savesetView } from "./views.js";
 
 export interface HttpOptions {
   catalog: Catalog;
@@ -105,12 +105,15 @@ function handlers(o: HttpOptions): Record<string, Handler> {
       found(catalog.getSaveset(id), `saveset ${id}`);
       return jobs.copiesView(id);
     },
-    listFiles: (request) => {
+    listFiles: (request, reply) => {
       const id = param(request, "id");
       found(catalog.getSaveset(id), `saveset ${id}`);
-      const query = request.query as { path?: string; path64?: string };
+      const query = request.query as { path?: string; path64?: string; form?: "objects" | "columns" | "text" };
       const raw = query.path64 !== undefined ? Buffer.from(query.path64, "base64") : Buffer.from((query.path ?? "").replace(/^\/+/, "").replace(/\/+$/, ""), "utf8");
-      return fileViews(catalog.listDirectory(id, raw));
+      // Built as text: a big directory's 100,000 views would cost more as objects to serialize.
+      const listing = catalog.listDirectoryColumns(id, raw);
+      if (query.form === "text") return reply.type("text/plain; charset=utf-8").send(fileLinesText(listing));
+      return reply.type("application/json; charset=utf-8").send(query.form === "columns" ? fileColumnsJson(listing) : fileViewsJson(listing));
     },
     events: (request, reply) => {
       reply.hijack();

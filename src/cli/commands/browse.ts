@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import type { ClientView, FileView, JobView, NodeView, SavesetView } from "../../api/index.js";
+import type { ClientView, JobView, NodeView, SavesetView } from "../../api/index.js";
 import { ReelError } from "../../errors/index.js";
 import { ApiClient } from "../api-client.js";
 import type { CliContext } from "../context.js";
@@ -31,11 +31,13 @@ export function browseCommands(program: Command, ctx: CliContext): void {
     .option("--json", "print JSON", false)
     .action(async (saveset: string, path: string, o: { json: boolean; server?: string; token?: string }) => {
       if (!/^\d+$/.test(saveset)) throw new ReelError("CLI_BAD_ARGUMENT", `Saveset "${saveset}" is not a saveset id (see reel savesets)`);
-      const text = await ApiClient.from(ctx, o).text("GET", `/savesets/${saveset}/files?path=${encodeURIComponent(path)}`);
-      if (o.json) return void ctx.stdout.write(`${text}\n`);
-      const list = JSON.parse(text) as FileView[];
-      const lines = list.map((f) => `${(f.mode & 0o7777).toString(8).padStart(4, "0")} ${f.type.padEnd(9)} ${String(f.size).padStart(12)} ${when(f.mtime)} ${f.name}${f.type === "directory" ? "/" : ""}\n`);
-      ctx.stdout.write(lines.join(""));
+      const files = `/savesets/${saveset}/files?path=${encodeURIComponent(path)}`;
+      const api = ApiClient.from(ctx, o);
+      // Printed as it arrives, bytes untouched: the JSON, or the server's lines for people (form=text).
+      const print = (chunk: Buffer): void => void ctx.stdout.write(chunk);
+      if (!o.json) return api.pipe("GET", `${files}&form=text`, print);
+      await api.pipe("GET", files, print);
+      ctx.stdout.write("\n");
     });
   withServer(program.command("jobs"))
     .description("list jobs, newest first")
