@@ -35,7 +35,7 @@ export interface CreateOptions {
   threads?: number;
   /** Walk the tree once first to know the totals for progress (an ETA on a terminal). */
   estimateTotals?: boolean;
-  /** Where written blocks come back for reuse (the output's recycler), if anywhere. */
+  /** Where written blocks come back for reuse (the output's recycler), if anywhere; its memory layout (aligned or not) is that of every block. */
   blockRecycler?: BufferRecycler;
   /** The archive file's own inode, when it is a file that the walk might meet. */
   skip?: { dev: number; ino: number };
@@ -58,6 +58,7 @@ export async function createArchive(options: CreateOptions): Promise<CreateSumma
   const threads = options.threads ?? 0;
   const setup = streamSetup({ streamId, compression: options.compression, level: options.level, passphrase: options.passphrase, threads });
   const codecs = setup.codecs;
+  // The label is a block of its own memory: an output written with O_DIRECT copies it to aligned memory.
   options.output.write(makeLabelBlock({ mediumId, blockSize: options.blockSize, checksum: codecs.checksum, label: { label: "archive", pool: null, createdAt, writer: "reel 0.1.0" } }));
   let nextBlock = 1;
   const blocks = options.blockRecycler ?? new BufferRecycler(options.blockSize);
@@ -74,7 +75,7 @@ export async function createArchive(options: CreateOptions): Promise<CreateSumma
   };
   // One sealing thread also packs the blocks: this thread then only reads files.
   const packing = setup.sealThreads === 1 && threads > 1
-    ? new PackingSealingSink(options.level, codecs, { ...setup.seal, mediumId, streamId, blockSize: options.blockSize }, (block) => options.output.write(block), (frame) => setup.frames.give(frame))
+    ? new PackingSealingSink(options.level, codecs, { ...setup.seal, mediumId, streamId, blockSize: options.blockSize, aligned: blocks.memory.aligned }, (block) => options.output.write(block), (frame) => setup.frames.give(frame))
     : null;
   if (packing !== null) blocks.sendTo((memory) => packing.giveBack(memory));
   const sealing = packing === null ? sealingSink(setup, options.level, pack) : { sink: packing, parallel: packing };

@@ -1,5 +1,6 @@
-import { closeSync, fsyncSync, writev } from "node:fs";
+import { closeSync, constants, fstatSync, fsyncSync, openSync, writeSync, writev } from "node:fs";
 import type { Writable } from "node:stream";
+import { BlockMemory, canWriteDirect, DIRECT_ALIGNMENT, isAligned } from "./aligned-memory.js";
 import { clientError, errnoCode, reasonOf } from "./errors.js";
 
 const BATCH_BYTES = 4 * 1024 * 1024;
@@ -49,9 +50,65 @@ class BlockBatch {
   }
 }
 
+/** An archive file open for writing, and whether with O_DIRECT (its blocks must then be aligned). */
+export interface ArchiveFile {
+  fd: number;
+  isDirect: boolean;
+}
+
+/** The system calls {@link openArchiveFile} makes (a test stands in a file system that refuses O_DIRECT). */
+export interface OpenCalls {
+  open(path: string, flags: string | number, mode?: number): number;
+  write(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
+}
+
+const NODE_CALLS: OpenCalls = { open: openSync, write: writeSync };
+
+/**
+ * Creates (or truncates) an archive file; when `direct` is asked for and the path is a regular
+ * file, writes to it will go around the page cache (O_DIRECT). Where O_DIRECT is refused —
+ * EINVAL at open, or at the first write, which is tried here with one aligned page at offset 0
+ * (the label block overwrites it) — the file is written through the cache as before. Errors
+ * of the plain create are thrown as they are.
+ */
+export function openArchiveFile(path: string, options: { direct: boolean }, calls: OpenCalls = NODE_CALLS): ArchiveFile {
+  const fd = calls.open(path, "w", 0o644);
+  if (!options.direct || !canWriteDirect || !fstatSync(fd).isFile()) return { fd, isDirect: false };
+  let direct: number;
+  try {
+    direct = calls.open(path, constants.O_WRONLY | constants.O_DIRECT);
+  } catch {
+    return { fd, isDirect: false };
+  }
+  try {
+    const page = new BlockMemory(DIRECT_ALIGNMENT, true).allocate().fill(0);
+    calls.write(direct, page, 0, page.length, 0);
+  } catch {
+    closeSync(direct);
+    return { fd, isDirect: false };
+  }
+  closeSync(fd);
+  return { fd: direct, isDirect: true };
+}
+
+/** The blocks at aligned addresses for an O_DIRECT write: those that are not (the label block) are copied. */
+function alignedCopies(blocks: Uint8Array[]): Uint8Array[] {
+  let copies: Uint8Array[] | null = null;
+  for (let i = 0; i < blocks.length; i++) {
+    const block = blocks[i]!;
+    if (isAligned(block)) continue;
+    copies ??= blocks.slice();
+    const copy = new BlockMemory(block.length, true).allocate();
+    copy.set(block);
+    copies[i] = copy;
+  }
+  return copies ?? blocks;
+}
+
 /**
  * Writes blocks to a file descriptor with writev, a few MiB at a time, on libuv's thread pool
- * so that the caller goes on reading files meanwhile; at most two writes are in flight.
+ * so that the caller goes on reading files meanwhile; at most two writes are in flight. On a
+ * descriptor opened with O_DIRECT (`direct`) a block not at an aligned address is copied first.
  */
 export class FileBlockOutput implements BlockOutput {
   readonly #fd: number;
@@ -63,12 +120,14 @@ export class FileBlockOutput implements BlockOutput {
   #waiters: Array<() => void> = [];
 
   readonly #recycle: ((memory: ArrayBufferLike) => void) | null;
+  readonly #isDirect: boolean;
 
-  /** `recycle` gets each block's memory back once it is written. */
-  constructor(fd: number, what: string, recycle: ((memory: ArrayBufferLike) => void) | null = null) {
+  /** `recycle` gets each block's memory back once it is written; `direct`: the descriptor was opened with O_DIRECT. */
+  constructor(fd: number, what: string, recycle: ((memory: ArrayBufferLike) => void) | null = null, options: { direct?: boolean } = {}) {
     this.#fd = fd;
     this.#what = what;
     this.#recycle = recycle;
+    this.#isDirect = options.direct === true;
   }
 
   get isBusy(): boolean {
@@ -90,9 +149,13 @@ export class FileBlockOutput implements BlockOutput {
     const position = this.#position;
     this.#position += bytes;
     this.#inFlight++;
-    this.#writeAll(blocks, position, () => {
+    const written = this.#isDirect ? alignedCopies(blocks) : blocks;
+    this.#writeAll(written, position, () => {
       this.#inFlight--;
-      if (this.#recycle !== null) for (const block of blocks) this.#recycle(block.buffer);
+      if (this.#recycle !== null) {
+        for (const block of blocks) this.#recycle(block.buffer);
+        if (written !== blocks) for (let i = 0; i < blocks.length; i++) if (written[i] !== blocks[i]) this.#recycle(written[i]!.buffer);
+      }
       for (const wake of this.#waiters.splice(0)) wake();
     });
   }

@@ -1,3 +1,5 @@
+import { BlockMemory } from "./aligned-memory.js";
+
 /**
  * Keeps released buffers of one size for reuse. Chunk frames and blocks are allocated at
  * hundreds of MB/s; left to the garbage collector, that memory outgrows every other use before
@@ -5,18 +7,22 @@
  */
 export class BufferRecycler {
   readonly size: number;
+  /** Where each buffer lies in its memory: at an aligned address when made for O_DIRECT writes. */
+  readonly memory: BlockMemory;
   readonly #free: ArrayBuffer[] = [];
   readonly #limit: number;
 
-  constructor(size: number, limit = 64) {
+  /** `aligned`: buffers at aligned addresses, for a file written with O_DIRECT. */
+  constructor(size: number, options: { limit?: number; aligned?: boolean } = {}) {
     this.size = size;
-    this.#limit = limit;
+    this.memory = new BlockMemory(size, options.aligned === true);
+    this.#limit = options.limit ?? 64;
   }
 
   /** A buffer of `size` bytes (uninitialised), reused when one was released. */
   take(): Buffer {
     const spare = this.#free.pop();
-    return spare !== undefined ? Buffer.from(spare) : Buffer.allocUnsafeSlow(this.size);
+    return spare !== undefined ? this.memory.view(spare) : this.memory.allocate();
   }
 
   #sendTo: ((memory: ArrayBuffer) => void) | null = null;
@@ -28,10 +34,8 @@ export class BufferRecycler {
 
   /** Gives back memory that nothing refers to any more (other sizes are left to the collector). */
   give(memory: ArrayBufferLike): void {
-    if (this.#sendTo !== null && memory instanceof ArrayBuffer && memory.byteLength === this.size) {
-      this.#sendTo(memory);
-      return;
-    }
-    if (memory.byteLength === this.size && memory instanceof ArrayBuffer && this.#free.length < this.#limit) this.#free.push(memory);
+    if (!this.memory.fits(memory)) return;
+    if (this.#sendTo !== null) this.#sendTo(memory);
+    else if (this.#free.length < this.#limit) this.#free.push(memory);
   }
 }

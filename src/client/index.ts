@@ -8,7 +8,7 @@
 export { createArchive, type CreateOptions, type CreateSummary, DEFAULT_BLOCK_SIZE } from "./archive-create.js";
 export { extractArchive, archiveProblems, type ExtractOptions, type ExtractSummary } from "./archive-extract.js";
 export { readIndex, readSequentially, type StreamReadResult } from "./archive-read.js";
-export { FileBlockOutput, StreamBlockOutput, type BlockOutput } from "./block-output.js";
+export { type ArchiveFile, FileBlockOutput, openArchiveFile, StreamBlockOutput, type BlockOutput } from "./block-output.js";
 export { BufferRecycler } from "./buffer-recycler.js";
 export { displayPath, type ClientErrorCode } from "./errors.js";
 export { blocksFromStream, MediumFile } from "./medium-file.js";

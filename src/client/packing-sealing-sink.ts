@@ -16,18 +16,19 @@ export class PackingSealingSink implements RecordSink {
   constructor(
     level: number,
     codecs: Codecs,
-    options: SealOptions & { mediumId: Uint8Array; streamId: Uint8Array; blockSize: number },
+    options: SealOptions & { mediumId: Uint8Array; streamId: Uint8Array; blockSize: number; aligned: boolean },
     onBlock: (block: Uint8Array) => void,
     recycle: (frame: ArrayBuffer) => void,
   ) {
     this.ledger = new StreamLedger(codecs.sha256(options.key?.chunkKey));
     this.#worker = new Worker(new URL("./packing-seal-worker.js", import.meta.url), {
-      workerData: { level, compress: options.compress, key: options.key, mediumId: options.mediumId, streamId: options.streamId, blockSize: options.blockSize },
+      workerData: { level, compress: options.compress, key: options.key, mediumId: options.mediumId, streamId: options.streamId, blockSize: options.blockSize, aligned: options.aligned },
     });
-    this.#worker.on("message", (m: { type: number; length: number; checksum: Uint8Array; blocks: ArrayBuffer[]; frame: ArrayBuffer }) => {
+    // Blocks arrive as views: each at its place in its own (moved, not copied) memory.
+    this.#worker.on("message", (m: { type: number; length: number; checksum: Uint8Array; blocks: Uint8Array[]; frame: ArrayBuffer }) => {
       try {
         this.ledger.appendSealed(m.type, m.length, m.checksum);
-        for (const b of m.blocks) onBlock(new Uint8Array(b));
+        for (const b of m.blocks) onBlock(b);
         recycle(m.frame);
         this.#flight.done++;
       } catch (error) {

@@ -16,6 +16,8 @@ export interface PosixAddon {
   futimens(fd: number, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): void;
   /** close(2) of a descriptor, without Node's bookkeeping (for descriptors another thread opened). */
   closeFd(fd: number): void;
+  /** The bytes to skip from the start of buffer's memory to an address that is a multiple of alignment (a power of two). */
+  alignmentOffset(buffer: Uint8Array, alignment: number): number;
   /** mknod(path, mode, makedev(major, minor)); mode carries the type (S_IFIFO, S_IFCHR, S_IFBLK) and permission bits. */
   mknod(path: Buffer, mode: number, major: number, minor: number): void;
   /** Attribute names of path (symlinks not followed), without NULs; [] when none or the filesystem has no xattrs. */
