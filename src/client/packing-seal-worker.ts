@@ -34,9 +34,10 @@ parentPort!.on("message", (job: { type: number; sequence: number; frame: ArrayBu
     return;
   }
   const frame = new Uint8Array(job.frame, 0, job.length);
-  const options = job.type === RecordType.chunk ? { compress, key } : { compress: false, key: null };
+  // The record's checksum is written as it is packed: one pass over its bytes for it and its blocks.
+  const options = job.type === RecordType.chunk ? { compress, key, deferChecksum: true } : { compress: false, key: null, deferChecksum: true };
   const record = sealRecord(job.type, job.sequence, frame, options, codecs);
-  packer.append(record);
+  packer.appendSealing(record);
   const blocks = out;
   out = [];
   parentPort!.postMessage(
