@@ -133,7 +133,7 @@ test("newday forgets savesets past their end of life, newest first", async (t) =
   // Each backup day has its own log: newday's line opens the new day's file.
   const logDir = join(dir, "var", "log");
   for (let i = 0; i < 200 && !existsSync(join(logDir, "2027-03-11.log")); i++) await new Promise((resolve) => setTimeout(resolve, 25));
-  assert.match(readFileSync(join(logDir, "2027-03-11.log"), "utf8"), /newday: backup day 2027-03-10 ended \(0 job\(s\) aborted, 3 expired saveset\(s\) forgotten\)/);
+  assert.match(readFileSync(join(logDir, "2027-03-11.log"), "utf8"), /newday: backup day 2027-03-10 ended \(0 job\(s\) aborted, 3 expired saveset\(s\) and 0 expired copies forgotten\)/);
 });
 
 test("newday aborts a backup of the ended backup day that is still running", async (t) => {
