@@ -6,10 +6,16 @@
  */
 
 /** The live entries of a directory as of a saveset, sorted by name bytes; entry i is the i-th element of every column. */
-export interface DirectoryListing {
+export interface DirectoryListing extends ListingColumns {
   /** The directory as stored: no leading or trailing slash, "" for the root. */
   dir: Uint8Array;
   count: number;
+  /** The saveset of the chain whose row won (whose stream holds the entry). */
+  savesetId: Float64Array;
+}
+
+/** The columns a listing and its pages share; entry i is the i-th element of each. */
+interface ListingColumns {
   /** The names one after another: entry i's name is names[nameStart[i], nameStart[i + 1]). */
   names: Buffer;
   nameStart: Uint32Array;
@@ -19,18 +25,10 @@ export interface DirectoryListing {
   /** The mtime in whole milliseconds since the epoch, truncated towards zero. */
   mtimeMs: Float64Array;
   mode: Uint32Array;
-  /** The saveset of the chain whose row won (whose stream holds the entry). */
-  savesetId: Float64Array;
 }
 
 /** A listing page of one saveset, before the chain is merged: tombstones still in. */
-export interface ListingPart {
-  names: Buffer;
-  nameStart: Uint32Array;
-  type: Uint8Array;
-  size: Float64Array;
-  mtimeMs: Float64Array;
-  mode: Uint32Array;
+export interface ListingPart extends ListingColumns {
   deleted: Uint8Array;
   savesetId: number;
 }

@@ -145,6 +145,28 @@ test("Fig. 5: interleaved savesets are migrated to another pool reading their vo
   assert.deepEqual(copiesOf(server, b).flatMap((x) => x.pools).filter((p) => p === "vault"), ["vault"]);
 });
 
+/**
+ * Backs up two trees, "good" (saveset p) and "bad" (saveset q), and flips a byte in the third
+ * block of q's stream on the source volume.
+ */
+async function backUpGoodAndDamaged(server: TestServer, dir: string): Promise<{ good: string; p: number; q: number }> {
+  const [good, bad] = ["good", "bad"].map((name) => join(dir, `src-${name}`)) as [string, string];
+  makeTree(good, 3, 1024 * 1024);
+  makeTree(bad, 3, 1024 * 1024);
+  const ids: number[] = [];
+  for (const [task, root] of [["good", good], ["bad", bad]] as const) ids.push(jsonOf<SavesetJson>(await server.cli(["backup", "--task", task, "--json", root])).saveset.id);
+  const [p, q] = ids as [number, number];
+  const [volume] = await media(server);
+  const file = join(server.dataDir, "media", `${volume!.label}.reel`);
+  const uuid = (await server.api<{ uuid: string }>("GET", `/savesets/${q}`)).body.uuid;
+  const bytes = readFileSync(file);
+  const blocks: number[] = [];
+  for (let at = BLOCK; at + BLOCK <= bytes.length; at += BLOCK) if (bytes.subarray(at + 40, at + 56).toString("hex") === uuid) blocks.push(at);
+  assert.ok(blocks.length > 4, `saveset ${q} takes ${blocks.length} blocks`);
+  flipByte(file, blocks[2]! + 5000);
+  return { good, p, q };
+}
+
 test("a chain of copy stages on two nodes; a damaged source block fails its saveset only, which keeps its source copy", async (t) => {
   const dir = tempDir(t);
   const server = await startServer(t, join(dir, "var"));
@@ -154,22 +176,7 @@ test("a chain of copy stages on two nodes; a damaged source block fails its save
   assert.equal((await server.api("POST", "/drives", { name: "disk-far", node: "far", kind: "dir", path: join(dir, "media-far"), driveGroup: "group-far" })).status, 201);
   assert.equal((await server.api("POST", "/pools", { name: "far", driveGroup: "group-far" })).status, 201);
   await addPool(server, dir, "near");
-  const [good, bad] = ["good", "bad"].map((name) => join(dir, `src-${name}`)) as [string, string];
-  makeTree(good, 3, 1024 * 1024);
-  makeTree(bad, 3, 1024 * 1024);
-  const ids: number[] = [];
-  for (const [task, root] of [["good", good], ["bad", bad]] as const) ids.push(jsonOf<SavesetJson>(await server.cli(["backup", "--task", task, "--json", root])).saveset.id);
-  const [p, q] = ids as [number, number];
-
-  // Damage a block in the middle of saveset q's stream on the source volume.
-  const [volume] = await media(server);
-  const file = join(server.dataDir, "media", `${volume!.label}.reel`);
-  const uuid = (await server.api<{ uuid: string }>("GET", `/savesets/${q}`)).body.uuid;
-  const bytes = readFileSync(file);
-  const blocks: number[] = [];
-  for (let at = BLOCK; at + BLOCK <= bytes.length; at += BLOCK) if (bytes.subarray(at + 40, at + 56).toString("hex") === uuid) blocks.push(at);
-  assert.ok(blocks.length > 4, `saveset ${q} takes ${blocks.length} blocks`);
-  flipByte(file, blocks[2]! + 5000);
+  const { good, p, q } = await backUpGoodAndDamaged(server, dir);
 
   // Node far is stage 1 and forwards to node local, stage 2.
   const run = await server.cli(["migrate", "--to", "far,near", "--saveset", String(p), "--saveset", String(q), "--json"]);
@@ -188,20 +195,7 @@ test("on one node a copy carries blocks over as they are; a damaged source block
   const dir = tempDir(t);
   const server = await startServer(t, join(dir, "var"));
   await addPool(server, dir, "near");
-  const [good, bad] = ["good", "bad"].map((name) => join(dir, `src-${name}`)) as [string, string];
-  makeTree(good, 3, 1024 * 1024);
-  makeTree(bad, 3, 1024 * 1024);
-  const ids: number[] = [];
-  for (const [task, root] of [["good", good], ["bad", bad]] as const) ids.push(jsonOf<SavesetJson>(await server.cli(["backup", "--task", task, "--json", root])).saveset.id);
-  const [p, q] = ids as [number, number];
-  const [volume] = await media(server);
-  const file = join(server.dataDir, "media", `${volume!.label}.reel`);
-  const uuid = (await server.api<{ uuid: string }>("GET", `/savesets/${q}`)).body.uuid;
-  const bytes = readFileSync(file);
-  const blocks: number[] = [];
-  for (let at = BLOCK; at + BLOCK <= bytes.length; at += BLOCK) if (bytes.subarray(at + 40, at + 56).toString("hex") === uuid) blocks.push(at);
-  assert.ok(blocks.length > 4, `saveset ${q} takes ${blocks.length} blocks`);
-  flipByte(file, blocks[2]! + 5000);
+  const { good, p, q } = await backUpGoodAndDamaged(server, dir);
 
   const run = await server.cli(["copy", "--to", "near", "--saveset", String(p), "--saveset", String(q), "--json"]);
   assert.equal(run.status, 1, run.stderr);
