@@ -12,7 +12,7 @@ import type { Clock } from "../scheduler/index.js";
 import { DayLog } from "./day-log.js";
 import { localDate, ServerCalendar } from "./calendar.js";
 import { CopyJobs } from "./copy-jobs.js";
-import { startEmbeddedClient } from "./embedded-client.js";
+import { startEmbeddedClient, startEmbeddedNode } from "./embedded-agents.js";
 import { EventBus } from "./events.js";
 import { buildHttp } from "./http.js";
 import { Jobs } from "./jobs.js";
@@ -108,8 +108,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const url = `http://${formatAddress({ host: api.host, port })}`;
     if (options.embedded !== false) {
       const server = { host: agentAt.host === "0.0.0.0" ? "127.0.0.1" : agentAt.host, port: hub.port };
-      const node = new NodeService({ name: EMBEDDED_NODE, identity: data.embeddedNode, server, listen: { host: "127.0.0.1", port: 0 }, codecs: nodeCodecs(3), now, log });
-      await node.start();
+      const node = await startEmbeddedNode({ name: EMBEDDED_NODE, identity: data.embeddedNode, server, log });
       stoppers.push(() => node.stop());
       const client = await startEmbeddedClient({ name: EMBEDDED_CLIENT, identity: data.embeddedClient, server, threads: options.threads ?? 2, isRoot: process.geteuid?.() === 0, commands: options.clientCommands ?? {}, log });
       stoppers.push(() => client.stop());

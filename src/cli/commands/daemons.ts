@@ -1,3 +1,4 @@
+import { setFlagsFromString } from "node:v8";
 import type { Command } from "commander";
 import { ReelError } from "../../errors/index.js";
 import type { CliContext } from "../context.js";
@@ -10,6 +11,18 @@ async function untilStopped(stop: () => Promise<void>, closed?: Promise<Error | 
     void closed?.then(() => resolve());
   });
   await stop();
+}
+
+/**
+ * Daemons move every byte of a stream through fresh TLS buffers (16 KiB each, dead within
+ * microseconds, collected by the young generation). With incremental marking on, V8 starts a
+ * full concurrent marking of the heap every ~25 MB of them: ~40 per GiB, 1.5 s of CPU per GiB
+ * on a 2-core machine, for nothing — the old generation hardly grows. Off, the old generation is
+ * still collected when it reaches its limit (short pauses: the daemons' heaps are 10-20 MB).
+ * Process-wide, set before any worker starts; bench/RESULTS.md has the measurement.
+ */
+function tuneCollectorForStreams(): void {
+  setFlagsFromString("--no-incremental-marking");
 }
 
 /** NAME=PROGRAM [ARGS] pairs of a command allow-list. */
@@ -34,6 +47,7 @@ export function daemonCommands(program: Command, ctx: CliContext): void {
     .option("--no-embedded", "do not run the embedded node and client agent")
     .option("--client-command <name=program...>", "a command the embedded client agent may run by name (calendar command events)")
     .action(async (o: { data: string; listen: string; agentListen?: string; embedded: boolean; clientCommand?: string[] }) => {
+      tuneCollectorForStreams();
       const { startServer } = await import("../../server/index.js");
       const server = await startServer({ dataDir: o.data, listen: o.listen, embedded: o.embedded, threads: ctx.threads, clientCommands: commandList(o.clientCommand), ...(o.agentListen === undefined ? {} : { agentListen: o.agentListen }) });
       ctx.stdout.write(`reel server listening on ${server.url} (agents: ${server.agentAddress})\nadmin token: ${server.dataDir}/admin.token\n`);
@@ -49,6 +63,7 @@ export function daemonCommands(program: Command, ctx: CliContext): void {
     .option("--listen <host:port>", "where clients send streams", "127.0.0.1:0")
     .option("--advertise <host:port>", "the address clients should use, if not --listen")
     .action(async (o: { server: string; enroll?: string; data: string; name?: string; listen: string; advertise?: string }) => {
+      tuneCollectorForStreams();
       const { runNode } = await import("../../server/index.js");
       const node = await runNode({ server: o.server, enrollToken: o.enroll ?? null, dataDir: o.data, listen: o.listen, ...(o.name === undefined ? {} : { name: o.name }), ...(o.advertise === undefined ? {} : { advertise: o.advertise }) });
       ctx.stdout.write(`reel node ${node.name} running\n`);
@@ -63,6 +78,7 @@ export function daemonCommands(program: Command, ctx: CliContext): void {
     .option("--name <name>", "client name (default: host name)")
     .option("--command <name=program...>", "a command the server may run here by name (calendar command events); never a shell")
     .action(async (o: { server: string; enroll?: string; data: string; name?: string; command?: string[] }) => {
+      tuneCollectorForStreams();
       const { runClient } = await import("../../server/index.js");
       const client = await runClient({ server: o.server, enrollToken: o.enroll ?? null, dataDir: o.data, threads: ctx.threads, commands: commandList(o.command), ...(o.name === undefined ? {} : { name: o.name }) });
       ctx.stdout.write(`reel client ${client.name} running\n`);
