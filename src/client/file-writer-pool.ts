@@ -31,12 +31,17 @@ interface Lane {
 export class FileWriterPool {
   readonly #lanes: Lane[];
 
-  constructor(threads: number) {
+  /**
+   * `direct`: write the aligned middle of large ranges with O_DIRECT where the file system takes
+   * it (file-writer-worker.ts); default on unless REEL_NO_DIRECT_IO=1.
+   */
+  constructor(threads: number, options: { direct?: boolean } = {}) {
+    const direct = options.direct ?? process.env["REEL_NO_DIRECT_IO"] !== "1";
     this.#lanes = Array.from({ length: threads }, () => {
       const done = new Int32Array(new SharedArrayBuffer(4));
       const channel = new MessageChannel();
       const worker = new Worker(new URL("./file-writer-worker.js", import.meta.url), {
-        workerData: { done, results: channel.port2 },
+        workerData: { done, results: channel.port2, direct },
         transferList: [channel.port2],
       });
       worker.unref();

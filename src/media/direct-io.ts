@@ -40,6 +40,9 @@ const alignmentOffset = loadAlignmentOffset();
 /** True when volumes may be written with O_DIRECT here (the flag exists and aligned memory can be had). */
 export const canWriteDirect = alignmentOffset !== null && process.env["REEL_NO_DIRECT_IO"] !== "1";
 
+/** The flags to open a volume file for direct reading (like "r", plus O_DIRECT). */
+export const DIRECT_READ_FLAGS = constants.O_RDONLY | (constants.O_DIRECT ?? 0);
+
 /** The flags to create a new volume file for direct writing (like "wx", plus O_DIRECT). */
 export const DIRECT_CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_DIRECT ?? 0);
 

@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { FileWriterPool } from "./file-writer-pool.js";
+
+const META = { mode: 0o640, uid: 0, gid: 0, setOwner: false, atimeSec: 1_600_000_000, atimeNsec: 5, mtimeSec: 1_700_000_000, mtimeNsec: 123_456_789 };
+
+/** Ranges at aligned and unaligned offsets, large and small, with holes between them: what restores of big and sparse files send. */
+const RANGES: Array<[offset: number, length: number]> = [
+  [0, 1024 * 1024],
+  [1024 * 1024, 1024 * 1024],
+  [3 * 1024 * 1024 + 100, 700_001],
+  [5 * 1024 * 1024 - 17, 300_000],
+  [6 * 1024 * 1024, 4096 * 70],
+  [8 * 1024 * 1024 + 4095, 3],
+  [9 * 1024 * 1024, 513 * 1024 + 1],
+];
+
+for (const direct of [true, false]) {
+  test(`file-writer threads write ranges at any offset byte for byte, sparse between them (direct ${direct})`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "reel-writer-"));
+    const pool = new FileWriterPool(2, { direct });
+    try {
+      const path = join(dir, "big.bin");
+      const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+      const expected = Buffer.alloc(10 * 1024 * 1024);
+      const fsPath = Buffer.from(path);
+      for (const [offset, length] of RANGES) {
+        const data = randomBytes(length);
+        data.copy(expected, offset);
+        // The pool copies the data into its batch: a caller may reuse its memory at once.
+        pool.write({ kind: "range", fd, offset, data, fsPath }, 7);
+        data.fill(0xee);
+      }
+      pool.write({ kind: "finish", fd, truncate: expected.length, fsPath, ...META }, 7);
+      assert.deepEqual(pool.drain(), []);
+      const got = readFileSync(path);
+      assert.equal(got.length, expected.length);
+      assert.ok(got.equals(expected), "the file's bytes differ from the ranges written");
+      const st = statSync(path, { bigint: true });
+      assert.equal(Number(st.mode & 0o7777n), 0o640);
+      assert.equal(st.mtimeNs, 1_700_000_000_123_456_789n);
+      // The holes between ranges stay holes (7 MiB of data in a 10 MiB file).
+      assert.ok(Number(st.blocks) * 512 < expected.length, `sparse file takes ${Number(st.blocks) * 512} bytes`);
+    } finally {
+      await pool.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test("a range write to a closed descriptor comes back as a failure naming the file", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "reel-writer-"));
+  const pool = new FileWriterPool(1, { direct: true });
+  try {
+    const path = join(dir, "gone.bin");
+    const fd = openSync(path, "w");
+    closeSync(fd);
+    pool.write({ kind: "range", fd, offset: 0, data: randomBytes(512 * 1024), fsPath: Buffer.from(path) }, 0);
+    const failures = pool.drain();
+    assert.equal(failures.length, 1);
+    assert.equal(failures[0]!.fsPath.toString(), path);
+    assert.equal(failures[0]!.code, "EBADF");
+  } finally {
+    await pool.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
