@@ -1,4 +1,5 @@
 import { constants } from "node:fs";
+import { reserveHeadroom } from "../format/index.js";
 import { posix } from "./posix.js";
 
 /**
@@ -25,17 +26,20 @@ export function isAligned(block: Uint8Array): boolean {
 /**
  * How the memory of blocks of one size is laid out: each block alone in its ArrayBuffer, at the
  * start of it (`aligned` false) or at its first aligned address (`aligned` true, the memory then
- * being one alignment larger). Memory of `memorySize` bytes, and only that, can be reused.
+ * being one alignment larger), or `headroom` bytes after its start, those kept free for a carrier's
+ * header (headroom.ts). Memory of `memorySize` bytes, and only that, can be reused.
  */
 export class BlockMemory {
   readonly size: number;
   readonly aligned: boolean;
+  readonly headroom: number;
   readonly memorySize: number;
 
-  constructor(size: number, aligned: boolean) {
+  constructor(size: number, aligned: boolean, headroom = 0) {
     this.size = size;
     this.aligned = aligned && canWriteDirect;
-    this.memorySize = this.aligned ? size + DIRECT_ALIGNMENT : size;
+    this.headroom = this.aligned ? 0 : headroom;
+    this.memorySize = this.aligned ? size + DIRECT_ALIGNMENT : size + this.headroom;
   }
 
   /** A block of new (uninitialised) memory. */
@@ -46,6 +50,11 @@ export class BlockMemory {
   /** The block that lives in `memory` (an ArrayBuffer of `memorySize` bytes). */
   view(memory: ArrayBuffer): Buffer {
     const whole = Buffer.from(memory);
+    if (this.headroom > 0) {
+      const view = whole.subarray(this.headroom);
+      reserveHeadroom(view);
+      return view;
+    }
     if (!this.aligned) return whole;
     const offset = posix.alignmentOffset(whole, DIRECT_ALIGNMENT);
     return whole.subarray(offset, offset + this.size);

@@ -12,10 +12,13 @@ export class BufferRecycler {
   readonly #free: ArrayBuffer[] = [];
   readonly #limit: number;
 
-  /** `aligned`: buffers at aligned addresses, for a file written with O_DIRECT. */
-  constructor(size: number, options: { limit?: number; aligned?: boolean } = {}) {
+  /**
+   * `aligned`: buffers at aligned addresses, for a file written with O_DIRECT; `headroom`: free
+   * bytes in front of each buffer for a carrier's header (headroom.ts), when not aligned.
+   */
+  constructor(size: number, options: { limit?: number; aligned?: boolean; headroom?: number } = {}) {
     this.size = size;
-    this.memory = new BlockMemory(size, options.aligned === true);
+    this.memory = new BlockMemory(size, options.aligned === true, options.headroom ?? 0);
     this.#limit = options.limit ?? 64;
   }
 

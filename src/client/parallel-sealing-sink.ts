@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import { type Codecs, type RecordSink, RecordType, sealRecord, type SealOptions, StreamLedger } from "../format/index.js";
+import { type Codecs, headroomOf, type RecordSink, RecordType, reserveHeadroom, sealRecord, type SealOptions, StreamLedger } from "../format/index.js";
 import { InFlight } from "./in-flight.js";
 
 /**
@@ -18,17 +18,23 @@ export class ParallelSealingSink implements RecordSink {
   #turn = 0;
   readonly #flight: InFlight;
 
-  /** `recycle` gets back chunk frames the threads are done with. */
-  constructor(threads: number, level: number, codecs: Codecs, options: SealOptions, onRecord: (record: Uint8Array) => void, recycle: (frame: ArrayBuffer) => void = () => {}) {
+  /**
+   * `recycle` gets back chunk frames the threads are done with; `headroom`: free bytes the
+   * threads keep in front of new records (headroom.ts), as the frames have.
+   */
+  constructor(threads: number, level: number, codecs: Codecs, options: SealOptions, onRecord: (record: Uint8Array) => void, recycle: (frame: ArrayBuffer) => void = () => {}, headroom = 0) {
     this.#codecs = codecs;
     this.#onRecord = onRecord;
     this.ledger = new StreamLedger(codecs.sha256(options.key?.chunkKey));
     this.#flight = new InFlight(2 * threads);
     this.#workers = Array.from({ length: threads }, () => {
-      const worker = new Worker(new URL("./seal-worker.js", import.meta.url), { workerData: { level, compress: options.compress, key: options.key } });
-      worker.on("message", (m: { sequence: number; record: ArrayBuffer; length: number; frame: ArrayBuffer | null }) => {
+      const worker = new Worker(new URL("./seal-worker.js", import.meta.url), { workerData: { level, compress: options.compress, key: options.key, headroom } });
+      worker.on("message", (m: { sequence: number; record: ArrayBuffer; offset: number; length: number; frame: ArrayBuffer | null }) => {
         if (m.frame !== null) recycle(m.frame);
-        this.#arrive(m.sequence, new Uint8Array(m.record, 0, m.length));
+        const record = new Uint8Array(m.record, m.offset, m.length);
+        // The thread keeps the bytes in front free (headroom.ts); the moved memory is registered anew.
+        if (m.offset > 0) reserveHeadroom(record);
+        this.#arrive(m.sequence, record);
       });
       worker.on("error", (error) => this.#flight.fail(error));
       return worker;
@@ -42,13 +48,14 @@ export class ParallelSealingSink implements RecordSink {
   put(type: number, sequence: number, frame: Uint8Array): void {
     this.#flight.check();
     this.#flight.put++;
-    if (type !== RecordType.chunk || frame.byteOffset !== 0) {
+    // A chunk frame moves to a thread with its memory, which must then be its own: at the start, or behind its headroom.
+    if (type !== RecordType.chunk || (frame.byteOffset !== 0 && headroomOf(frame) === 0)) {
       this.#arrive(sequence, sealRecord(type, sequence, frame, { compress: false, key: null }, this.#codecs));
       return;
     }
     const worker = this.#workers[this.#turn++ % this.#workers.length]!;
     const buffer = frame.buffer as ArrayBuffer;
-    worker.postMessage({ sequence, frame: buffer, length: frame.length }, [buffer]);
+    worker.postMessage({ sequence, frame: buffer, offset: frame.byteOffset, length: frame.length }, [buffer]);
   }
 
   #arrive(sequence: number, record: Uint8Array): void {

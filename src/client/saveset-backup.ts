@@ -1,5 +1,5 @@
 import { lstatSync } from "node:fs";
-import { type Entry, EntryType, type ItemLocation, StreamEncoder, type StreamTrailer } from "../format/index.js";
+import { type Entry, EntryType, HEADROOM_BYTES, type ItemLocation, StreamEncoder, type StreamTrailer } from "../format/index.js";
 import { ChangeTracker, entrySize, nanoseconds, pathKey, type PreviousFile } from "./change-tracker.js";
 import { clientError, errnoCode } from "./errors.js";
 import { type IndexedFile, PendingRows } from "./file-index.js";
@@ -68,7 +68,8 @@ const YIELD_EVERY = 8192;
  */
 export async function backupSaveset(o: SavesetBackupOptions): Promise<SavesetBackupSummary> {
   const roots = o.paths.map(rootOf);
-  const setup = streamSetup({ streamId: o.streamId, compression: o.compression, level: o.compressionLevel, passphrase: o.passphrase, threads: o.threads ?? 0 });
+  // Headroom: records go to the network with the wire's frame header written in front of them.
+  const setup = streamSetup({ streamId: o.streamId, compression: o.compression, level: o.compressionLevel, passphrase: o.passphrase, threads: o.threads ?? 0, headroom: HEADROOM_BYTES });
   const sender = new RecordSender((record) => o.send(record), (memory) => setup.frames.give(memory));
   const { sink, parallel } = sealingSink(setup, o.compressionLevel, (record) => sender.put(record));
   try {

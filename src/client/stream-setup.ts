@@ -22,6 +22,8 @@ export interface StreamSetupOptions {
   passphrase: string | null;
   /** Threads that compress and encrypt chunks (0 or 1: on the calling thread). */
   threads: number;
+  /** Free bytes in front of each record's memory for a carrier's header (headroom.ts); default none. */
+  headroom?: number;
 }
 
 /** What writing one stream needs, whatever carries it: codecs, keys, sealing and frame memory. */
@@ -31,6 +33,8 @@ export interface StreamSetup {
   seal: SealOptions;
   /** Threads that seal: compression and encryption get every thread; a checksum alone gets one. */
   sealThreads: number;
+  /** Free bytes in front of records' memory (headroom.ts). */
+  headroom: number;
   /** Chunk frames, reused: give a frame back once its record went on. */
   frames: BufferRecycler;
   /** Memory for the encoder: frames of the usual size come from `frames`. */
@@ -43,12 +47,13 @@ export interface StreamSetup {
 export function streamSetup(o: StreamSetupOptions): StreamSetup {
   const encryption = o.passphrase === null ? null : newStreamEncryption(o.passphrase, o.streamId);
   const seal = { compress: o.compression === "zstd", key: encryption?.key ?? null };
-  const frames = new BufferRecycler(RECORD_HEADER_SIZE + CHUNK_CAPACITY);
+  const frames = new BufferRecycler(RECORD_HEADER_SIZE + CHUNK_CAPACITY, { headroom: o.headroom ?? 0 });
   return {
     codecs: nodeCodecs(o.level),
     encryption,
     seal,
     sealThreads: seal.compress || seal.key !== null ? o.threads : Math.min(o.threads, 1),
+    headroom: o.headroom ?? 0,
     frames,
     allocate: (size) => (size === frames.size ? frames.take() : Buffer.allocUnsafeSlow(size)),
     head: (createdAt, descriptor) => ({
@@ -64,7 +69,7 @@ export function streamSetup(o: StreamSetupOptions): StreamSetup {
  */
 export function sealingSink(setup: StreamSetup, level: number, onRecord: (record: Uint8Array) => void): { sink: RecordSink; parallel: ParallelSealingSink | null } {
   if (setup.sealThreads > 1) {
-    const parallel = new ParallelSealingSink(setup.sealThreads, level, setup.codecs, setup.seal, onRecord, (frame) => setup.frames.give(frame));
+    const parallel = new ParallelSealingSink(setup.sealThreads, level, setup.codecs, setup.seal, onRecord, (frame) => setup.frames.give(frame), setup.headroom);
     return { sink: parallel, parallel };
   }
   return { sink: new SealingSink(setup.codecs, setup.seal, onRecord), parallel: null };

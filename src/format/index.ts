@@ -23,3 +23,4 @@ export * from "./stream-decoder.js";
 export * from "./stream-encoder.js";
 export * from "./stream-ledger.js";
 export * from "./trailer.js";
+export * from "./headroom.js";

@@ -4,6 +4,7 @@ import * as net from "node:net";
 import { test } from "node:test";
 import { setImmediate as tick } from "node:timers/promises";
 import { isReelError, ReelError } from "../errors/index.js";
+import { HEADROOM_BYTES, reserveHeadroom } from "../format/index.js";
 import { Connection } from "./connection.js";
 import { encodeFrameHeader, encodeMessage, FrameType, type WireMessage } from "./wire/index.js";
 
@@ -184,5 +185,34 @@ test("reuseRecordMemory(): records assembled in reused memory arrive intact whil
   await new Promise<void>((resolve) => b.onMessage(() => resolve()));
   assert.equal(received.length, sent.length);
   for (let i = 0; i < sent.length; i++) assert.ok(received[i]!.equals(sent[i]!), `record ${i} differs`);
+  await a.close();
+});
+
+test("records with headroom go out as one piece with the frame header in front; others as two; all arrive intact", async () => {
+  const [a, b] = await connectionPair();
+  b.reuseRecordMemory();
+  const received: Buffer[] = [];
+  b.onRecord((record) => void received.push(Buffer.from(record)));
+  const sent: Buffer[] = [];
+  const memories: Uint8Array[] = [];
+  for (let i = 0; i < 6; i++) {
+    const size = 70_000 + i * 50_000;
+    const withRoom = i % 2 === 0;
+    const memory = new Uint8Array((withRoom ? HEADROOM_BYTES : 0) + size).fill(0xa5);
+    const record = memory.subarray(withRoom ? HEADROOM_BYTES : 0);
+    if (withRoom) reserveHeadroom(record);
+    record.fill(i + 1);
+    sent.push(Buffer.from(record));
+    memories.push(memory);
+    await a.sendRecord(record);
+  }
+  await a.send({ type: "done" });
+  await new Promise<void>((resolve) => b.onMessage(() => resolve()));
+  assert.equal(received.length, sent.length);
+  for (let i = 0; i < sent.length; i++) assert.ok(received[i]!.equals(sent[i]!), `record ${i} differs`);
+  // The header went into the last 8 bytes of the headroom (frame type RECORD, then the length), nowhere else.
+  const first = memories[0]!;
+  assert.deepEqual([...first.subarray(0, HEADROOM_BYTES - 8)], new Array(HEADROOM_BYTES - 8).fill(0xa5));
+  assert.deepEqual(Buffer.from(first.subarray(HEADROOM_BYTES - 8, HEADROOM_BYTES)), Buffer.from(encodeFrameHeader(FrameType.record, 70_000)));
   await a.close();
 });
