@@ -298,7 +298,9 @@ export class Catalog {
     return this.#guard("measure the file index", () => {
       const count = (table: "files" | "dirs"): number => this.#sql.pluck<number>(`SELECT count(*) FROM ${table}`).get()!;
       const pages = this.#sql.pluck<number>("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = ? AND aggregate = TRUE");
-      return { fileRows: count("files"), dirRows: count("dirs") - 1, fileBytes: pages.get("files")! + pages.get("dirs")! + pages.get("dirs_by_parent")! };
+      // The listing pages (migration 6) are part of the index's size too.
+      const listing = pages.get("listing_pages")! + pages.get("sqlite_autoindex_listing_pages_1")!;
+      return { fileRows: count("files"), dirRows: count("dirs") - 1, fileBytes: pages.get("files")! + pages.get("dirs")! + pages.get("dirs_by_parent")! + listing };
     });
   }
 

@@ -7,6 +7,12 @@ import { checkDirectoryPath, checkStoredPath, splitPath } from "./stored-path.js
 import type { BrowseRow } from "./types.js";
 
 const SLASH = new Uint8Array([0x2f]);
+const BUILT_LISTING_PAGE = "SELECT names, records FROM listing_pages WHERE saveset_id = ? AND dir_id = ?";
+
+interface ListingRows {
+  names: Buffer | null;
+  records: Buffer | null;
+}
 
 /** Lists directories and finds paths as of a saveset, merging its chain (rules in chain-merge.ts). */
 export class ChainBrowser {
@@ -38,8 +44,10 @@ export class ChainBrowser {
     if (steps === null) return mergeListing(dir, []);
     const cutoff = this.#cutoff(chain, steps);
     const dirId = steps.length === 0 ? ROOT_DIR : steps[steps.length - 1]!.id;
-    const page = this.#sql.get<Page>(LISTING_PAGE);
-    const parts = chain.flatMap((savesetId, position) => (position <= cutoff ? [] : [decodeListingPage(page.get(savesetId, dirId)!, savesetId)]));
+    // A big directory's page was built at the end of its backup (migration 6); others are computed.
+    const built = this.#sql.get<ListingRows>(BUILT_LISTING_PAGE);
+    const page = this.#sql.get<ListingRows>(LISTING_PAGE);
+    const parts = chain.flatMap((savesetId, position) => (position <= cutoff ? [] : [decodeListingPage(built.get(savesetId, dirId) ?? page.get(savesetId, dirId)!, savesetId)]));
     return mergeListing(dir, parts);
   }
 

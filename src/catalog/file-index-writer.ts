@@ -1,6 +1,7 @@
 import { BugError } from "../errors/index.js";
 import { catalogError } from "./errors.js";
 import { ROOT_DIR, type DirDictionary } from "./dir-dictionary.js";
+import { LISTING_PAGE } from "./directory-listing.js";
 import type { Statements } from "./statements.js";
 import { checkStoredPath, shownPath, splitPath } from "./stored-path.js";
 import type { FileRow } from "./types.js";
@@ -10,6 +11,10 @@ export const INDEX_BATCH_ROWS = 16_384;
 
 /** Times are clamped to ±(2^62 − 1) ns (years 1823 to 2116) so that ctime − mtime fits in 64 bits. */
 const TIME_LIMIT = (1n << 62n) - 1n;
+
+/** A directory with at least this many rows in a saveset gets a listing page at its end. */
+export const LISTING_PAGE_MIN_ROWS = 2000;
+const INSERT_LISTING_PAGE = "INSERT OR REPLACE INTO listing_pages (saveset_id, dir_id, names, records) VALUES (?, ?, ?, ?)";
 
 const INSERT = `INSERT OR REPLACE INTO files
   (saveset_id, dir_id, name, type, size, mtime_ns, ctime_delta, inode, mode, chunk_offset, item_offset, deleted)
@@ -76,6 +81,8 @@ export class FileIndexWriter {
   #lastDir = Buffer.alloc(0);
   #lastDirKey = "";
   #state: "open" | "finished" | "broken" = "open";
+  /** Rows written per directory id (a replaced row counts twice: it only decides which directories get a page). */
+  readonly #rowsPerDir = new Map<number, number>();
 
   constructor(sql: Statements, dirs: DirDictionary, savesetId: number, batchRows = INDEX_BATCH_ROWS) {
     this.#sql = sql;
@@ -116,11 +123,25 @@ export class FileIndexWriter {
     return this.#lastDirKey;
   }
 
-  /** Writes the rows still pending. The index is then complete for browsing; the writer takes no more rows. */
+  /**
+   * Writes the rows still pending, then the listing page of each directory with many entries
+   * (migration 6). The index is then complete for browsing; the writer takes no more rows.
+   */
   finish(): void {
     if (this.#state === "finished") return;
     if (this.#state === "broken") throw new BugError(`file index writer of saveset ${this.#savesetId} finished after it failed`);
     this.#flush();
+    const big = [...this.#rowsPerDir].filter(([, rows]) => rows >= LISTING_PAGE_MIN_ROWS).map(([dirId]) => dirId);
+    if (big.length > 0) {
+      const page = this.#sql.get<{ names: Buffer | null; records: Buffer | null }>(LISTING_PAGE);
+      const insert = this.#sql.get(INSERT_LISTING_PAGE);
+      this.#sql.transaction(() => {
+        for (const dirId of big) {
+          const { names, records } = page.get(this.#savesetId, dirId)!;
+          insert.run(this.#savesetId, dirId, names ?? Buffer.alloc(0), records ?? Buffer.alloc(0));
+        }
+      });
+    }
     this.#state = "finished";
   }
 
@@ -141,6 +162,7 @@ export class FileIndexWriter {
     batch.sort((a, b) => a.dirId - b.dirId || Buffer.compare(a.name, b.name));
     const insert = this.#sql.get(INSERT);
     const saveset = this.#savesetId;
+    for (const p of batch) this.#rowsPerDir.set(p.dirId, (this.#rowsPerDir.get(p.dirId) ?? 0) + 1);
     for (const p of batch) {
       insert.run(saveset, p.dirId, p.name, p.type, p.size, p.mtimeNs, p.ctimeDelta, p.inode, p.mode, p.chunkOffset, p.itemOffset, p.deleted);
     }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import Database from "better-sqlite3";
 import { Catalog, type FileRow } from "../catalog/index.js";
 import type { FileView } from "../api/index.js";
 import { fileColumnsJson, fileLinesText, fileViews, fileViewsJson } from "./views.js";
@@ -49,7 +50,9 @@ test("the JSON and the lines written without objects are byte for byte those of 
     catalog.putTask({ name: "t", client: "c", paths: ["/"], excludes: [], pool: "default" });
     let parentId: number | null = null;
     const ids: number[] = [];
-    for (const [level, count, deletedShare] of [["full", 3000, 0], ["incr", 800, 0.3], ["incr", 500, 0.3]] as const) {
+    // The full's directories hold more than LISTING_PAGE_MIN_ROWS rows each: their listings come
+    // from the pages built at its end, the incrementals' from their rows, merged over them.
+    for (const [level, count, deletedShare] of [["full", 12_000, 0], ["incr", 800, 0.3], ["incr", 500, 0.3]] as const) {
       const id: number = catalog.addSaveset({ uuid: String(ids.length).repeat(32), task: "t", client: "c", level, parentId, backupDay: "2026-01-01", endOfLife: new Date(4e12), encrypted: false }).id;
       const writer = catalog.fileIndexWriter(id);
       // Incrementals change some names of the full and add new ones.
@@ -73,6 +76,12 @@ test("the JSON and the lines written without objects are byte for byte those of 
         assert.deepEqual(columns.size, views.map((v) => v.size));
       }
       assert.ok(catalog.listDirectoryColumns(id, dirs[1]!).count > 100);
+    }
+    const db = new Database(join(dir, "catalog.sqlite"), { readonly: true });
+    try {
+      assert.deepEqual(db.prepare("SELECT saveset_id AS id, count(*) AS pages FROM listing_pages GROUP BY saveset_id").all(), [{ id: ids[0], pages: 4 }]);
+    } finally {
+      db.close();
     }
   } finally {
     catalog.close();
