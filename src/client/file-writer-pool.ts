@@ -42,6 +42,9 @@ export class FileWriterPool {
       const channel = new MessageChannel();
       const worker = new Worker(new URL("./file-writer-worker.js", import.meta.url), {
         workerData: { done, results: channel.port2, direct },
+        // A writer allocates a few objects per job: a small young generation keeps each thread's
+        // heap from growing to the default (peak RSS of an extract of 100k files: 209 → 196 MB).
+        resourceLimits: { maxYoungGenerationSizeMb: 2 },
         transferList: [channel.port2],
       });
       worker.unref();
