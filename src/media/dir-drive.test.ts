@@ -17,6 +17,12 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 runDriveSuite({ newDrive: () => new DirDrive({ name: "dir", path: join(root, `d${++drives}`), codecs }) });
 runDriveSuite({ newDrive: () => new MemoryDrive({ name: "memory", codecs }) });
+// tmpfs, which refused O_DIRECT before Linux 6.6 (volumes then go through the page cache).
+const shm = existsSync("/dev/shm") ? mkdtempSync("/dev/shm/reel-") : null;
+if (shm !== null) {
+  after(() => rmSync(shm, { recursive: true, force: true }));
+  runDriveSuite({ newDrive: () => new DirDrive({ name: "dir on tmpfs", path: join(shm, `d${++drives}`), codecs }) });
+}
 
 test("DirDrive keeps each volume in <path>/<label>.reel, a whole number of blocks", async () => {
   const path = join(root, "named");
