@@ -1,5 +1,5 @@
 import { hidingPosition, mergeNewest, winnerOf, type Placed } from "./chain-merge.js";
-import { decodeListingPage, LISTING_PAGE, mergeListing, type DirectoryListing } from "./directory-listing.js";
+import { decodeListingPage, LISTING_PAGE, type ListingPageRow, mergeListing, type DirectoryListing } from "./directory-listing.js";
 import { ROOT_DIR, type DirDictionary, type DirStep } from "./dir-dictionary.js";
 import { decodeDirectoryPage, DIRECTORY_PAGE, ROW_AT, rowOf, type Page } from "./index-rows.js";
 import type { Statements } from "./statements.js";
@@ -8,11 +8,6 @@ import type { BrowseRow } from "./types.js";
 
 const SLASH = new Uint8Array([0x2f]);
 const BUILT_LISTING_PAGE = "SELECT names, records FROM listing_pages WHERE saveset_id = ? AND dir_id = ?";
-
-interface ListingRows {
-  names: Buffer | null;
-  records: Buffer | null;
-}
 
 /** Lists directories and finds paths as of a saveset, merging its chain (rules in chain-merge.ts). */
 export class ChainBrowser {
@@ -45,8 +40,8 @@ export class ChainBrowser {
     const cutoff = this.#cutoff(chain, steps);
     const dirId = steps.length === 0 ? ROOT_DIR : steps[steps.length - 1]!.id;
     // A big directory's page was built at the end of its backup (migration 6); others are computed.
-    const built = this.#sql.get<ListingRows>(BUILT_LISTING_PAGE);
-    const page = this.#sql.get<ListingRows>(LISTING_PAGE);
+    const built = this.#sql.get<ListingPageRow>(BUILT_LISTING_PAGE);
+    const page = this.#sql.get<ListingPageRow>(LISTING_PAGE);
     const parts = chain.flatMap((savesetId, position) => (position <= cutoff ? [] : [decodeListingPage(built.get(savesetId, dirId) ?? page.get(savesetId, dirId)!, savesetId)]));
     return mergeListing(dir, parts);
   }

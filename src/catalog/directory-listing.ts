@@ -43,8 +43,14 @@ export const LISTING_PAGE = `SELECT CAST(group_concat(name, x'') AS BLOB) AS nam
   FROM (SELECT * FROM files WHERE saveset_id = ? AND dir_id = ? ORDER BY name)`;
 const RECORD_BYTES = 24;
 
+/** A row of LISTING_PAGE, or one stored in listing_pages (migration 6). */
+export interface ListingPageRow {
+  names: Buffer | null;
+  records: Buffer | null;
+}
+
 /** Decodes a LISTING_PAGE of `savesetId`. */
-export function decodeListingPage(page: { names: Buffer | null; records: Buffer | null }, savesetId: number): ListingPart {
+export function decodeListingPage(page: ListingPageRow, savesetId: number): ListingPart {
   const names = page.names ?? Buffer.alloc(0);
   const records = page.records ?? Buffer.alloc(0);
   const count = records.length / RECORD_BYTES;

@@ -1,7 +1,7 @@
 import { BugError } from "../errors/index.js";
 import { catalogError } from "./errors.js";
 import { ROOT_DIR, type DirDictionary } from "./dir-dictionary.js";
-import { LISTING_PAGE } from "./directory-listing.js";
+import { LISTING_PAGE, type ListingPageRow } from "./directory-listing.js";
 import type { Statements } from "./statements.js";
 import { checkStoredPath, shownPath, splitPath } from "./stored-path.js";
 import type { FileRow } from "./types.js";
@@ -133,7 +133,7 @@ export class FileIndexWriter {
     this.#flush();
     const big = [...this.#rowsPerDir].filter(([, rows]) => rows >= LISTING_PAGE_MIN_ROWS).map(([dirId]) => dirId);
     if (big.length > 0) {
-      const page = this.#sql.get<{ names: Buffer | null; records: Buffer | null }>(LISTING_PAGE);
+      const page = this.#sql.get<ListingPageRow>(LISTING_PAGE);
       const insert = this.#sql.get(INSERT_LISTING_PAGE);
       this.#sql.transaction(() => {
         for (const dirId of big) {
@@ -162,8 +162,8 @@ export class FileIndexWriter {
     batch.sort((a, b) => a.dirId - b.dirId || Buffer.compare(a.name, b.name));
     const insert = this.#sql.get(INSERT);
     const saveset = this.#savesetId;
-    for (const p of batch) this.#rowsPerDir.set(p.dirId, (this.#rowsPerDir.get(p.dirId) ?? 0) + 1);
     for (const p of batch) {
+      this.#rowsPerDir.set(p.dirId, (this.#rowsPerDir.get(p.dirId) ?? 0) + 1);
       insert.run(saveset, p.dirId, p.name, p.type, p.size, p.mtimeNs, p.ctimeDelta, p.inode, p.mode, p.chunkOffset, p.itemOffset, p.deleted);
     }
   }

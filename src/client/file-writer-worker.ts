@@ -6,7 +6,7 @@
  */
 import { closeSync, constants, fchmodSync, fchownSync, ftruncateSync, openSync, writeSync } from "node:fs";
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
-import { canWriteDirect, DIRECT_ALIGNMENT } from "./aligned-memory.js";
+import { BlockMemory, canWriteDirect, DIRECT_ALIGNMENT } from "./aligned-memory.js";
 import { type JobFailure, unpackJobs, type WriterJob } from "./file-writer-batch.js";
 import { posix } from "./posix.js";
 
@@ -19,7 +19,7 @@ const DIRECT_MIN_BYTES = 256 * 1024;
 /** Aligned memory for direct writes, grown to the largest range seen. */
 let scratch: Uint8Array | null = null;
 /** False once this thread's file system refused O_DIRECT (or /proc is not there): every range goes through the cache. */
-let isDirectPossible = direct === true && canWriteDirect && constants.O_DIRECT !== undefined;
+let isDirectPossible = direct === true && canWriteDirect;
 
 function writeAllSync(fd: number, data: Uint8Array, position: number): void {
   let written = 0;
@@ -27,11 +27,7 @@ function writeAllSync(fd: number, data: Uint8Array, position: number): void {
 }
 
 function alignedScratch(size: number): Uint8Array {
-  if (scratch === null || scratch.length < size) {
-    const memory = Buffer.allocUnsafeSlow(size + DIRECT_ALIGNMENT);
-    const offset = posix.alignmentOffset(memory, DIRECT_ALIGNMENT);
-    scratch = memory.subarray(offset, offset + size);
-  }
+  if (scratch === null || scratch.length < size) scratch = new BlockMemory(size, true).allocate();
   return scratch.subarray(0, size);
 }
 

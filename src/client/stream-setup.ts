@@ -33,8 +33,6 @@ export interface StreamSetup {
   seal: SealOptions;
   /** Threads that seal: compression and encryption get every thread; a checksum alone gets one. */
   sealThreads: number;
-  /** Free bytes in front of records' memory (headroom.ts). */
-  headroom: number;
   /** Chunk frames, reused: give a frame back once its record went on. */
   frames: BufferRecycler;
   /** Memory for the encoder: frames of the usual size come from `frames`. */
@@ -53,7 +51,6 @@ export function streamSetup(o: StreamSetupOptions): StreamSetup {
     encryption,
     seal,
     sealThreads: seal.compress || seal.key !== null ? o.threads : Math.min(o.threads, 1),
-    headroom: o.headroom ?? 0,
     frames,
     allocate: (size) => (size === frames.size ? frames.take() : Buffer.allocUnsafeSlow(size)),
     head: (createdAt, descriptor) => ({
@@ -69,7 +66,7 @@ export function streamSetup(o: StreamSetupOptions): StreamSetup {
  */
 export function sealingSink(setup: StreamSetup, level: number, onRecord: (record: Uint8Array) => void): { sink: RecordSink; parallel: ParallelSealingSink | null } {
   if (setup.sealThreads > 1) {
-    const parallel = new ParallelSealingSink(setup.sealThreads, level, setup.codecs, setup.seal, onRecord, (frame) => setup.frames.give(frame), setup.headroom);
+    const parallel = new ParallelSealingSink(setup.sealThreads, level, setup.codecs, setup.seal, onRecord, (frame) => setup.frames.give(frame), setup.frames.memory.headroom);
     return { sink: parallel, parallel };
   }
   return { sink: new SealingSink(setup.codecs, setup.seal, onRecord), parallel: null };
