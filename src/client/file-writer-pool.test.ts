@@ -71,3 +71,33 @@ test("a range write to a descriptor that is not open comes back as a failure nam
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("several large files written range by range in one thread, batches overlapping: each file whole, its finish after its ranges", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "reel-writer-"));
+  const pool = new FileWriterPool(1, { direct: true });
+  try {
+    // Ranges of a restored large file: one per 1 MiB chunk, each a little over 1 MiB, so their
+    // edges are unaligned; the files' ranges interleave as multiplexed streams would give them.
+    const RANGE = 1024 * 1024 + 4040;
+    const files = [0, 1, 2].map((i) => {
+      const path = join(dir, `f${i}.bin`);
+      const size = (6 + i) * RANGE + 777 * i;
+      return { path, fsPath: Buffer.from(path), fd: openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600), expected: randomBytes(size) };
+    });
+    for (let offset = 0; files.some((f) => offset < f.expected.length); offset += RANGE) {
+      for (const f of files) {
+        if (offset >= f.expected.length) continue;
+        pool.write({ kind: "range", fd: f.fd, offset, data: f.expected.subarray(offset, offset + RANGE), fsPath: f.fsPath }, 3);
+        if (offset + RANGE >= f.expected.length) pool.write({ kind: "finish", fd: f.fd, truncate: f.expected.length, fsPath: f.fsPath, ...META }, 3);
+      }
+    }
+    assert.deepEqual(pool.drain(), []);
+    for (const f of files) {
+      assert.ok(readFileSync(f.path).equals(f.expected), `${f.path} differs from its ranges`);
+      assert.equal(statSync(f.path, { bigint: true }).mtimeNs, 1_700_000_000_123_456_789n, `${f.path}: its times were set after its last range`);
+    }
+  } finally {
+    await pool.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -4,7 +4,12 @@ import { type JobFailure, jobSize, packJob, type WriterJob } from "./file-writer
 
 const BATCH_BYTES = 2 * 1024 * 1024;
 const BATCH_FILES = 256;
-const IN_FLIGHT_PER_THREAD = 2;
+/**
+ * Batches a thread may have queued before write() waits. A thread writes large ranges
+ * asynchronously (file-writer-worker.ts), so a batch is done only once its writes are: with two,
+ * a restore of large files waited on its writer thread for half its time (bench/RESULTS.md).
+ */
+const IN_FLIGHT_PER_THREAD = 4;
 
 interface Lane {
   worker: Worker;

@@ -5,6 +5,12 @@ import type { StreamExtent } from "./placement.js";
 
 /** Bytes per read from a volume. */
 const READ_BYTES = 4 * 1024 * 1024;
+/**
+ * Reads kept in flight ahead of the consumer. With one, the disk idled whenever the consumer was
+ * slow to take a run (a restore's disk then alternated between reading the volume and writing
+ * the restored files); with two its reads and writes overlap (bench/RESULTS.md).
+ */
+const READS_AHEAD = 2;
 
 /** What one read of a stream's extents gave, in stream order. */
 export type BlockRun =
@@ -22,8 +28,8 @@ export interface BlockRunsOptions {
 }
 
 /**
- * Reads the blocks of a stream's extents from `from` on, in large reads, one read ahead of the
- * consumer so that the drive works while the blocks before are checked. Volumes that cannot be
+ * Reads the blocks of a stream's extents from `from` on, in large reads, READS_AHEAD reads ahead
+ * of the consumer so that the drive works while the blocks before are checked. Volumes that cannot be
  * opened and reads that fail are runs of their own, in their place. One volume is open at a
  * time: a volume is closed when the extents move on to another (and opened again should they
  * come back to it).
@@ -37,18 +43,20 @@ export async function* blockRuns(o: BlockRunsOptions): AsyncGenerator<BlockRun> 
     next.catch(() => undefined);
     return next;
   };
-  let ahead = fetch();
+  // Reads in flight ahead of the consumer, in stream order.
+  const ahead: Array<Promise<BlockRun | null>> = [];
+  for (let i = 0; i < READS_AHEAD; i++) ahead.push(fetch());
   try {
     for (;;) {
-      const run = await ahead;
+      const run = await ahead.shift()!;
       if (run === null) return;
-      ahead = fetch();
+      ahead.push(fetch());
       yield run;
       // The consumer asked for the next run: it is done with this one's blocks.
       if (run.kind === "blocks") release(volumes.get(run.label), run.blocks);
     }
   } finally {
-    await ahead.catch(() => null);
+    for (const read of ahead) await read.catch(() => null);
     for (const volume of volumes.values()) if (typeof volume !== "string") await volume.close().catch(() => undefined);
   }
 }
@@ -57,7 +65,8 @@ function release(volume: VolumeReader | string | undefined, blocks: Uint8Array[]
   if (volume !== undefined && typeof volume !== "string") volume.release?.(blocks);
 }
 
-type Request = { volume: VolumeReader; label: string; first: number; count: number } | { kind: "missing"; label: string; reason: string };
+/** A read, started when the request was made (so that the reads of a volume are known before it is closed). */
+type Request = { volume: VolumeReader; label: string; first: number; count: number; blocks: Promise<Uint8Array[]> } | { kind: "missing"; label: string; reason: string };
 
 async function fetchNext(requests: AsyncGenerator<Request>, o: BlockRunsOptions): Promise<BlockRun | null> {
   const next = await requests.next();
@@ -66,7 +75,7 @@ async function fetchNext(requests: AsyncGenerator<Request>, o: BlockRunsOptions)
   if ("kind" in request) return request;
   const { volume, label, first, count } = request;
   try {
-    const blocks = await volume.readBlocks(first, count);
+    const blocks = await request.blocks;
     o.onRead(blocks.length);
     return { kind: "blocks", label, first, count, blocks, volumeBlocks: volume.blockCount };
   } catch (error) {
@@ -78,10 +87,13 @@ async function fetchNext(requests: AsyncGenerator<Request>, o: BlockRunsOptions)
 /** The reads to make, extent by extent, from the one that holds `from`. */
 async function* plannedReads(o: BlockRunsOptions, volumes: Map<string, VolumeReader | string>): AsyncGenerator<Request> {
   const start = startExtent(o.extents, o.from);
+  /** Reads started and not yet settled: a volume is closed only once its reads are done. */
+  const reading = new Set<Promise<unknown>>();
   for (let i = start; i < o.extents.length; i++) {
     const extent = o.extents[i]!;
     // A tape library lends one drive per open volume: give the volume before back first, so
     // that a stream spanning more tapes than the library has drives reads through.
+    if (volumes.size > 0 && !volumes.has(extent.label)) await Promise.allSettled([...reading]);
     await closeOthers(volumes, extent.label);
     const volume = await openOnce(o.drive, extent.label, volumes);
     if (typeof volume === "string") {
@@ -93,7 +105,13 @@ async function* plannedReads(o: BlockRunsOptions, volumes: Map<string, VolumeRea
     let at = i === start ? seek(volume, extent, o.from) : extent.firstBlock;
     while (at < end) {
       const count = Math.min(perRead, end - at);
-      yield { volume, label: extent.label, first: at, count };
+      const blocks = volume.readBlocks(at, count);
+      // Awaited by fetchNext in turn; until then a failure must not count as unhandled.
+      blocks.catch(() => undefined);
+      const settled = blocks.then(() => undefined, () => undefined);
+      reading.add(settled);
+      void settled.then(() => reading.delete(settled));
+      yield { volume, label: extent.label, first: at, count, blocks };
       at += count;
     }
   }
