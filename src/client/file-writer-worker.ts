@@ -6,6 +6,7 @@
  * shared memory so the restorer can wait for it without yielding to the event loop.
  */
 import { closeSync, constants, fchmodSync, fchownSync, ftruncateSync, openSync, write, writeSync } from "node:fs";
+import { promisify } from "node:util";
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
 import { BlockMemory, canWriteDirect, DIRECT_ALIGNMENT } from "./aligned-memory.js";
 import { type JobFailure, unpackJobs, type WriterJob } from "./file-writer-batch.js";
@@ -31,12 +32,11 @@ function writeAllSync(fd: number, data: Uint8Array, position: number): void {
   while (written < data.length) written += writeSync(fd, data, written, data.length - written, position + written);
 }
 
+const writeAsync = promisify(write);
+
 async function writeAll(fd: number, data: Uint8Array, position: number): Promise<void> {
   let written = 0;
-  while (written < data.length) {
-    const n = await new Promise<number>((resolve, reject) => write(fd, data, written, data.length - written, position + written, (error, count) => (error === null ? resolve(count) : reject(error))));
-    written += n;
-  }
+  while (written < data.length) written += (await writeAsync(fd, data, written, data.length - written, position + written)).bytesWritten;
 }
 
 /** Aligned memory for direct writes in flight, reused; each grown to the largest range it took. */
@@ -179,7 +179,7 @@ function failureOf(job: WriterJob, error: unknown): JobFailure {
  * Runs a batch's jobs in order (a batch starts after the one before has started all of its own,
  * so a file's finish always comes after its ranges) and resolves when its direct writes are done.
  */
-async function runBatch(batch: ArrayBuffer, length: number, failures: JobFailure[]): Promise<{ writes: Array<Promise<void>> }> {
+async function runBatch(batch: ArrayBuffer, length: number, failures: JobFailure[]): Promise<Array<Promise<void>>> {
   const writes: Array<Promise<void>> = [];
   for (const job of unpackJobs(Buffer.from(batch), length)) {
     try {
@@ -189,7 +189,7 @@ async function runBatch(batch: ArrayBuffer, length: number, failures: JobFailure
       failures.push(failureOf(job, error));
     }
   }
-  return { writes };
+  return writes;
 }
 
 /** Batches are started in order and counted done in order. */
@@ -206,7 +206,7 @@ parentPort!.on("message", (message: { batch: ArrayBuffer; length: number }) => {
     Atomics.add(done, 0, 1);
     Atomics.notify(done, 0);
   };
-  finished = Promise.all([finished, issued.then(({ writes }) => Promise.all(writes))]).then(report, (error: unknown) => {
+  finished = Promise.all([finished, issued.then((writes) => Promise.all(writes))]).then(report, (error: unknown) => {
     // Not a failure of one job (those are caught above) but of this thread: the restorer reports it.
     failures.push({ fsPath: Buffer.alloc(0), code: "EIO", message: `file-writer thread: ${String(error)}`, job: null });
     report();

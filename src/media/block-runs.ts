@@ -106,8 +106,7 @@ async function* plannedReads(o: BlockRunsOptions, volumes: Map<string, VolumeRea
     while (at < end) {
       const count = Math.min(perRead, end - at);
       const blocks = volume.readBlocks(at, count);
-      // Awaited by fetchNext in turn; until then a failure must not count as unhandled.
-      blocks.catch(() => undefined);
+      // Awaited by fetchNext in turn; `settled` handles a failure until then.
       const settled = blocks.then(() => undefined, () => undefined);
       reading.add(settled);
       void settled.then(() => reading.delete(settled));
