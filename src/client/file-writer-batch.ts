@@ -1,7 +1,8 @@
 /**
  * The batch format between the restorer and its file-writer threads: jobs packed one after
  * another in one transferable buffer. A job writes a whole small file, writes a range of an
- * open file, or finishes an open file (size, owner, mode, times, close).
+ * open file, finishes an open file (size, owner, mode, times, close), or releases one that the
+ * restorer closes itself (a damaged or abandoned file).
  */
 export interface FileMetadata {
   mode: number;
@@ -37,23 +38,35 @@ export interface FinishJob extends FileMetadata {
   fsPath: Buffer;
 }
 
-export type WriterJob = SmallFileJob | RangeJob | FinishJob;
+/**
+ * The restorer takes an open file back (to keep it aside as damaged, or to drop it): the thread
+ * waits for the file's writes in flight and lets go of what it holds for it, without closing it.
+ * The restorer closes the descriptor only after this job's batch is done: a descriptor number the
+ * thread still knew could otherwise come back for another file, and that file's writes go astray.
+ */
+export interface ReleaseJob {
+  kind: "release";
+  fd: number;
+  fsPath: Buffer;
+}
 
-const KINDS = { whole: 0, range: 1, finish: 2 } as const;
+export type WriterJob = SmallFileJob | RangeJob | FinishJob | ReleaseJob;
+
+const KINDS = { whole: 0, range: 1, finish: 2, release: 3 } as const;
 const HEADER = 4 + 4 + 4 + 8 + 4 + 4 + 4 + 4 + 8 + 4 + 8 + 4 + 4;
 
 export function jobSize(job: WriterJob): number {
-  return HEADER + job.fsPath.length + (job.kind === "finish" ? 0 : job.data.length);
+  return HEADER + job.fsPath.length + (job.kind === "finish" || job.kind === "release" ? 0 : job.data.length);
 }
 
 function metadataOf(job: WriterJob): FileMetadata {
-  return job.kind === "range" ? { mode: 0, uid: 0, gid: 0, setOwner: false, atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0 } : job;
+  return job.kind === "range" || job.kind === "release" ? { mode: 0, uid: 0, gid: 0, setOwner: false, atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0 } : job;
 }
 
 /** Appends a job at `offset`; returns the offset after it. */
 export function packJob(target: Uint8Array, view: DataView, offset: number, job: WriterJob): number {
   const m = metadataOf(job);
-  const data = job.kind === "finish" ? new Uint8Array(0) : job.data;
+  const data = job.kind === "finish" || job.kind === "release" ? new Uint8Array(0) : job.data;
   view.setUint32(offset, KINDS[job.kind], true);
   view.setUint32(offset + 4, job.fsPath.length, true);
   view.setUint32(offset + 8, data.length, true);
@@ -97,7 +110,8 @@ export function* unpackJobs(batch: Buffer, length: number): Generator<WriterJob>
     };
     if (kind === KINDS.whole) yield { kind: "whole", fsPath, data, ...m };
     else if (kind === KINDS.range) yield { kind: "range", fd, offset: number, data, fsPath };
-    else yield { kind: "finish", fd, truncate: number, fsPath, ...m };
+    else if (kind === KINDS.finish) yield { kind: "finish", fd, truncate: number, fsPath, ...m };
+    else yield { kind: "release", fd, fsPath };
     at = start + pathLength + dataLength;
   }
 }

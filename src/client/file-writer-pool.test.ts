@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { constants, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -96,6 +96,41 @@ test("several large files written range by range in one thread, batches overlapp
       assert.ok(readFileSync(f.path).equals(f.expected), `${f.path} differs from its ranges`);
       assert.equal(statSync(f.path, { bigint: true }).mtimeNs, 1_700_000_000_123_456_789n, `${f.path}: its times were set after its last range`);
     }
+  } finally {
+    await pool.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a file released and closed by the restorer: its descriptor number, reused for the next file, gets that file's ranges", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "reel-writer-"));
+  const pool = new FileWriterPool(1, { direct: true });
+  try {
+    let reused = 0;
+    // Other threads open and close descriptors too: try until the number came back a few times.
+    for (let attempt = 0; attempt < 20 && reused < 3; attempt++) {
+      // The first file takes a large range (written around the cache through a second
+      // descriptor), then is taken back as damaged: released, closed here, renamed aside.
+      const first = join(dir, `damaged-${attempt}.bin`);
+      const fdA = openSync(first, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+      const firstData = randomBytes(2 * 1024 * 1024);
+      pool.write({ kind: "range", fd: fdA, offset: 0, data: firstData, fsPath: Buffer.from(first) }, 3);
+      pool.write({ kind: "release", fd: fdA, fsPath: Buffer.from(first) }, 3);
+      assert.deepEqual(pool.drain(), []);
+      closeSync(fdA);
+      renameSync(first, `${first}.reel-damaged`);
+      const next = join(dir, `next-${attempt}.bin`);
+      const fdB = openSync(next, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+      if (fdB === fdA) reused++;
+      const nextData = randomBytes(1024 * 1024 + 12345);
+      pool.write({ kind: "range", fd: fdB, offset: 0, data: nextData.subarray(0, 57344), fsPath: Buffer.from(next) }, 3);
+      pool.write({ kind: "range", fd: fdB, offset: 57344, data: nextData.subarray(57344), fsPath: Buffer.from(next) }, 3);
+      pool.write({ kind: "finish", fd: fdB, truncate: -1, fsPath: Buffer.from(next), ...META }, 3);
+      assert.deepEqual(pool.drain(), []);
+      assert.ok(readFileSync(next).equals(nextData), `attempt ${attempt}: the next file's bytes went elsewhere`);
+      assert.ok(readFileSync(`${first}.reel-damaged`).equals(firstData), `attempt ${attempt}: the released file changed after its release`);
+    }
+    assert.ok(reused > 0, "no descriptor number came back: the case was not exercised");
   } finally {
     await pool.close();
     rmSync(dir, { recursive: true, force: true });

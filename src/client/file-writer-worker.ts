@@ -150,6 +150,12 @@ async function run(job: WriterJob): Promise<InFlight | null> {
       if (written === null) writeAllSync(job.fd, job.data, job.offset);
       return written;
     }
+    case "release":
+      // The restorer keeps the file aside (or drops it) and closes it itself; an error of a write
+      // in flight changes nothing about that, and was reported with its batch.
+      broken.delete(job.fd);
+      await settle(job.fd).catch(() => undefined);
+      return null;
     case "finish":
       try {
         await settle(job.fd);

@@ -47,6 +47,8 @@ interface OpenFile {
   isDone: boolean;
   isDamaged: boolean;
   damage: string;
+  /** Ranges of it went to the writer threads: only they may close it, or it is released first. */
+  isPooled?: boolean;
 }
 
 interface DeferredDirectory {
@@ -307,6 +309,7 @@ export class Restorer {
       }
       if (this.#isPoolable(f)) {
         this.#o.pool!.write({ kind: "range", fd: f.fd, offset: item.fileOffset, data: item.data, fsPath: f.fsPath }, directoryKey(f.rel));
+        f.isPooled = true;
         this.#queued++;
       } else {
         let done = 0;
@@ -391,6 +394,7 @@ export class Restorer {
   }
 
   #abandonFile(f: OpenFile, error: unknown): void {
+    this.#releaseFromPool(f);
     if (f.fd >= 0) closeSync(f.fd);
     f.fd = -1;
     f.isDone = true;
@@ -400,6 +404,18 @@ export class Restorer {
       // nothing was created
     }
     this.#fail(f.entry.path, reasonOf(error));
+  }
+
+  /**
+   * Takes an open file back from the writer threads before this thread closes it itself: they let
+   * go of it, and their writes to it are done (see ReleaseJob).
+   */
+  #releaseFromPool(f: OpenFile): void {
+    if (f.fd < 0 || !f.isPooled) return;
+    this.#o.pool!.write({ kind: "release", fd: f.fd, fsPath: f.fsPath }, directoryKey(f.rel));
+    this.#queued++;
+    f.isPooled = false;
+    this.#drain();
   }
 
   /** The current entry's data is incomplete (damage in the archive). */
@@ -431,7 +447,7 @@ export class Restorer {
         this.#fileRestored(f);
         return;
       }
-      this.#drain();
+      this.#releaseFromPool(f);
     }
     try {
       if (f.fd < 0) f.fd = this.#openFile(f);
