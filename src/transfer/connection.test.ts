@@ -216,3 +216,36 @@ test("records with headroom go out as one piece with the frame header in front; 
   assert.deepEqual(Buffer.from(first.subarray(HEADROOM_BYTES - 8, HEADROOM_BYTES)), Buffer.from(encodeFrameHeader(FrameType.record, 70_000)));
   await a.close();
 });
+
+test("sockets read into one reused buffer: records and binaries of every size arrive intact while their handlers hold them", async () => {
+  const [a, b] = await connectionPair();
+  // Sizes within one 64 KiB read and across reads, down to one byte; each filled with its own pattern.
+  const sizes = [1, 100, 16 * 1024, 16 * 1024 + 1, 40_000, 64 * 1024, 70_000, 1024 * 1024 + 7];
+  const made = (size: number, seed: number): Uint8Array => Uint8Array.from({ length: size }, (_, i) => (i * 31 + seed * 7) & 0xff);
+  const held: Array<{ kind: string; bytes: Uint8Array; expected: Uint8Array }> = [];
+  let messages = 0;
+  const expectedRecords: Uint8Array[] = [];
+  const expectedBinaries: Uint8Array[] = [];
+  // The handlers keep each payload until later reads have gone through the socket's buffer.
+  b.onRecord(async (record) => {
+    held.push({ kind: "record", bytes: record.slice(), expected: expectedRecords.shift()! });
+    await tick();
+    assert.ok(Buffer.from(record).equals(Buffer.from(held.at(-1)!.expected)), `a record of ${record.length} bytes changed while its handler held it`);
+  });
+  b.onBinary((bytes) => void held.push({ kind: "binary", bytes, expected: expectedBinaries.shift()! }));
+  b.onMessage(() => void messages++);
+  for (let round = 0; round < 3; round++) {
+    for (const [i, size] of sizes.entries()) {
+      const record = made(size, round * 100 + i);
+      const binary = made(size, round * 100 + i + 50);
+      expectedRecords.push(record);
+      expectedBinaries.push(binary);
+      await Promise.all([a.sendRecord(record), a.sendBinary(binary), a.send({ type: "note", round, i })]);
+    }
+  }
+  await a.close();
+  assert.equal(await b.closed, null);
+  assert.equal(messages, 3 * sizes.length);
+  assert.equal(held.length, 2 * 3 * sizes.length);
+  for (const h of held) assert.ok(Buffer.from(h.bytes).equals(Buffer.from(h.expected)), `a ${h.kind} of ${h.expected.length} bytes arrived changed`);
+});

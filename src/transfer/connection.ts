@@ -1,9 +1,11 @@
+import { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { HEADROOM_BYTES, headroomOf, reserveHeadroom } from "../format/index.js";
 import { BugError, isReelError, type ReelError } from "../errors/index.js";
 import { reasonOf, transferError } from "./errors.js";
 import type { ComponentKind } from "./pki.js";
 import { deserializeError, serializeError } from "./remote-error.js";
+import { readIntoReusedBuffer } from "./reused-reads.js";
 import {
   checkPayloadLength,
   encodeFrame,
@@ -71,6 +73,8 @@ function rejected(error: unknown): Promise<never> {
  * 5. A handler that throws answers its request with the error when the message had an `id`;
  *    otherwise the connection is aborted with that error (`transfer.abort`).
  */
+/** What a socket reads goes into one buffer of this size (a TLS socket reads 16 KiB at a time). */
+const READ_BUFFER_BYTES = 64 * 1024;
 /** Records are assembled in buffers of at least this size, and this many are kept for reuse. */
 const RECORD_MEMORY_BYTES = 1024 * 1024 + 64 * 1024;
 const RECORD_POOL_SIZE = 4;
@@ -115,11 +119,13 @@ export class Connection {
     this.#describe = this.peer !== null ? `${this.peer.kind} "${this.peer.name}"` : `peer ${options.remote ?? "(unnamed)"}`;
     this.#recordPool = [];
     this.#assembled = null;
-    this.#decoder = new FrameDecoder({ source: `from ${this.#describe}`, allocate: (length, type) => this.#allocate(length, type) });
+    // A socket reads into one reused buffer where it can (reused-reads.ts), else it emits `data`.
+    const reused = socket instanceof Socket && readIntoReusedBuffer(socket, Buffer.allocUnsafeSlow(READ_BUFFER_BYTES), (chunk) => this.#onData(chunk));
+    this.#decoder = new FrameDecoder({ source: `from ${this.#describe}`, allocate: (length, type) => this.#allocate(length, type), reusedChunks: reused });
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.ready = new Promise<void>((resolve, reject) => (this.#readyState = { resolve, reject }));
     this.ready.catch(ignore);
-    socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
+    if (!reused) socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
     socket.on("error", (error: Error) => (this.#socketError ??= error));
     socket.on("close", () => this.#onClose());
     socket.on("drain", () => this.#settleDrain(null));

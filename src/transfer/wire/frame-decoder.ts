@@ -14,6 +14,9 @@ import { decodeUtf8 } from "./utf8.js";
  *    (no copy); a payload split across pushes is assembled into a new array of exactly its
  *    length. Either way the decoder never writes into a returned payload or returns it again,
  *    so the receiver owns it. A view keeps its whole chunk alive while the receiver holds it.
+ *    With `reusedChunks` (a socket that reads every chunk into the same memory), the caller may
+ *    write into a chunk once push() returned, so RECORD and BINARY payloads are always copied
+ *    (MESSAGE payloads are parsed before push() returns).
  * 3. The decoder allocates at most one payload at a time, never more than
  *    MAX_FRAME_PAYLOAD_BYTES, and only after the header has passed its checks.
  *
@@ -36,15 +39,17 @@ export class FrameDecoder {
   #failure: ReelError | null = null;
 
   readonly #allocate: (length: number, type: FrameType) => Uint8Array;
+  readonly #reusedChunks: boolean;
 
   /**
    * `source` names the peer in error messages, as in `from node "n1"`. `allocate` gives the
    * memory a split payload is assembled in (a pool, say; default: a new array); it must return
    * exactly `length` bytes that nobody else writes into until the receiver is done with them.
    */
-  constructor(options: { source?: string; allocate?: (length: number, type: FrameType) => Uint8Array } = {}) {
+  constructor(options: { source?: string; allocate?: (length: number, type: FrameType) => Uint8Array; reusedChunks?: boolean } = {}) {
     this.#source = options.source === undefined ? "" : ` ${options.source}`;
     this.#allocate = options.allocate ?? ((length) => new Uint8Array(length));
+    this.#reusedChunks = options.reusedChunks ?? false;
   }
 
   /** Bytes of an unfinished frame held so far: non-zero when a stream ends mid-frame. */
@@ -112,7 +117,12 @@ export class FrameDecoder {
     const available = bytes.length - at;
     if (this.#payload === null && available >= this.#length) {
       const end = at + this.#length;
-      this.#finish(bytes.subarray(at, end), frames);
+      let payload = bytes.subarray(at, end);
+      if (this.#reusedChunks && this.#type !== FrameType.message) {
+        payload = this.#allocate(this.#length, this.#type);
+        payload.set(bytes.subarray(at, end));
+      }
+      this.#finish(payload, frames);
       return end;
     }
     this.#payload ??= this.#allocate(this.#length, this.#type);

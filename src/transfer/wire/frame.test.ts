@@ -85,6 +85,27 @@ test("FrameDecoder returns payloads that later pushes never overwrite", () => {
   assert.equal(hex(assembled.payload), "01 02 03 04");
 });
 
+test("FrameDecoder with reusedChunks copies record and binary payloads out of the chunk; messages are parsed at once", () => {
+  const decoder = new FrameDecoder({ reusedChunks: true });
+  const reused = new Uint8Array(256);
+  const fill = (bytes: Uint8Array): Uint8Array => {
+    reused.fill(0);
+    reused.set(bytes);
+    return reused.subarray(0, bytes.length);
+  };
+  const [record, binary, message] = decoder.push(fill(Buffer.concat([
+    encodeFrame(FrameType.record, fromHex("aa bb cc")),
+    encodeFrame(FrameType.binary, fromHex("01 02")),
+    encodeMessage({ type: "hello", n: 1 }),
+  ]))) as [Frame & { kind: "record" }, Frame & { kind: "binary" }, Frame & { kind: "message" }];
+  reused.fill(0xee); // the socket's next read
+  assert.notEqual(record.payload.buffer, reused.buffer);
+  assert.equal(hex(record.payload), "aa bb cc");
+  assert.equal(hex(binary.payload), "01 02");
+  assert.deepEqual(message.message, { type: "hello", n: 1 });
+  assert.deepEqual(decoder.push(fill(encodeFrame(FrameType.record, new Uint8Array(0)))).length, 1);
+});
+
 test("FrameDecoder rejects bad frames with TRANSFER_BAD_FRAME naming the frame's byte offset", () => {
   const ok = encodeMessage({ type: "ok" });
   const at = ok.length;
