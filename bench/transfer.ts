@@ -1,7 +1,8 @@
 /**
  * Throughput of the transfer layer over loopback TLS: 1 GiB (REEL_BENCH_MIB to change) of 1 MiB
  * records through Connection.sendRecord/onRecord, against plain TLS socket writes of the same
- * buffers as the physical limit. Both ends run in this process, as in the one-box default.
+ * buffers as the physical limit, received as `data` events and read into one reused buffer
+ * (src/transfer/reused-reads.ts). Both ends run in this process, as in the one-box default.
  *
  *   npm run build && node dist/bench/transfer.js
  */
@@ -9,6 +10,7 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import * as tls from "node:tls";
 import { connectTls, type Identity, listenTls } from "../src/transfer/index.js";
+import { readIntoReusedBuffer } from "../src/transfer/reused-reads.js";
 import { testPki } from "../src/transfer/testing-identities.js";
 
 const RECORD_BYTES = 1 << 20;
@@ -33,16 +35,17 @@ function report(name: string, bytes: number, started: Start): void {
   results.set(name, [...(results.get(name) ?? []), { rate: bytes / 1e6 / seconds, cpuPerMiB: (cpu.user + cpu.system) / (bytes / 2 ** 20) }]);
 }
 
-/** Plain TLS 1.3: write the same buffer repeatedly, count what arrives. */
-async function plainTls(server: Identity, client: Identity): Promise<void> {
+/** Plain TLS 1.3: write the same buffer repeatedly, count what arrives (as data events, or read into one buffer). */
+async function plainTls(server: Identity, client: Identity, reusedReads: boolean): Promise<void> {
   let received = 0;
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
   const tlsServer = tls.createServer({ minVersion: "TLSv1.3", key: server.keyPem, cert: server.certPem, ca: [server.caPem], requestCert: true }, (socket) => {
-    socket.on("data", (chunk: Buffer) => {
+    const count = (chunk: Uint8Array): void => {
       received += chunk.length;
       if (received === totalMiB * RECORD_BYTES) done();
-    });
+    };
+    if (!reusedReads || !readIntoReusedBuffer(socket, Buffer.allocUnsafeSlow(64 * 1024), count)) socket.on("data", count);
   });
   tlsServer.listen(0, "127.0.0.1");
   await once(tlsServer, "listening");
@@ -52,7 +55,7 @@ async function plainTls(server: Identity, client: Identity): Promise<void> {
   const started = start();
   for (let i = 0; i < totalMiB; i++) if (!socket.write(buffer)) await once(socket, "drain");
   await finished;
-  report("plain TLS socket writes of 1 MiB", received, started);
+  report(`plain TLS socket writes of 1 MiB, ${reusedReads ? "reads into one buffer" : "data events"}`, received, started);
   socket.destroy();
   tlsServer.close();
 }
@@ -86,7 +89,8 @@ const [node, client] = await Promise.all([pki.issue("node", "n1"), pki.issue("cl
 console.log(`# transfer bench: ${totalMiB} MiB of 1 MiB records over loopback TLS 1.3, both ends in one process (node ${process.version})`);
 // Rounds interleave the cases, so that a noisy neighbour hurts them alike; the best round counts.
 for (let round = 0; round < ROUNDS; round++) {
-  await plainTls(node, client);
+  await plainTls(node, client, false);
+  await plainTls(node, client, true);
   await records(node, client, false);
   await records(node, client, true);
 }

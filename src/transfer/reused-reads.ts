@@ -6,8 +6,8 @@ import { Socket } from "node:net";
  * By default a TLS socket hands every record it decrypts (16 KiB at most) to JavaScript as a
  * fresh, zero-filled buffer, through the readable stream's `push` and a `data` event; at the
  * rates of a backup that allocation, its collection and the stream's bookkeeping cost as much
- * CPU as the decryption itself (`bench/transfer.ts`: a TLS receiver of 2 GiB on loopback spent
- * 1.64 s of CPU with `data` events, 0.80 s with reads into one buffer).
+ * CPU as the decryption itself (bench/RESULTS.md: a TLS receiver of 2 GiB on loopback spent
+ * 1.64 s of CPU with `data` events, 0.80 s with reads into one buffer; `bench/transfer.ts`).
  *
  * Node's sockets have that second mode, `onread` (a buffer that every read is copied into, and a
  * callback called with the number of bytes), but it is an option of `net.connect` and of
