@@ -249,3 +249,21 @@ test("sockets read into one reused buffer: records and binaries of every size ar
   assert.equal(held.length, 2 * 3 * sizes.length);
   for (const h of held) assert.ok(Buffer.from(h.bytes).equals(Buffer.from(h.expected)), `a ${h.kind} of ${h.expected.length} bytes arrived changed`);
 });
+
+test("a connection made on a socket that already holds received data handles that data first", async () => {
+  const [a, b] = await socketPair();
+  // The frames reach b's socket before any Connection reads it.
+  a.write(encodeMessage({ type: "early", n: 1 }));
+  a.write(Buffer.concat([encodeFrameHeader(FrameType.record, 3), Buffer.from([7, 8, 9])]));
+  for (let i = 0; i < 50 && b.readableLength < 20; i++) await tick();
+  assert.ok(b.readableLength > 0, "the data did not arrive in time");
+  const conn = new Connection(b, { remote: "a-side" });
+  const seen: string[] = [];
+  conn.onMessage((message) => void seen.push(`${message.type} ${String(message["n"])}`));
+  conn.onRecord((record) => void seen.push(`record ${Array.from(record).join(",")}`));
+  const peer = new Connection(a, { remote: "b-side" });
+  await peer.send({ type: "late", n: 2 });
+  await peer.close();
+  assert.equal(await conn.closed, null);
+  assert.deepEqual(seen, ["early 1", "record 7,8,9", "late 2"]);
+});

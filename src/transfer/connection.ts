@@ -5,7 +5,7 @@ import { BugError, isReelError, type ReelError } from "../errors/index.js";
 import { reasonOf, transferError } from "./errors.js";
 import type { ComponentKind } from "./pki.js";
 import { deserializeError, serializeError } from "./remote-error.js";
-import { readIntoReusedBuffer } from "./reused-reads.js";
+import { canReadIntoReusedBuffer, readIntoReusedBuffer } from "./reused-reads.js";
 import {
   checkPayloadLength,
   encodeFrame,
@@ -120,15 +120,18 @@ export class Connection {
     this.#recordPool = [];
     this.#assembled = null;
     // A socket reads into one reused buffer where it can (reused-reads.ts), else it emits `data`.
-    const reused = socket instanceof Socket && readIntoReusedBuffer(socket, Buffer.allocUnsafeSlow(READ_BUFFER_BYTES), (chunk) => this.#onData(chunk));
+    const reused = socket instanceof Socket && canReadIntoReusedBuffer(socket);
     this.#decoder = new FrameDecoder({ source: `from ${this.#describe}`, allocate: (length, type) => this.#allocate(length, type), reusedChunks: reused });
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.ready = new Promise<void>((resolve, reject) => (this.#readyState = { resolve, reject }));
     this.ready.catch(ignore);
-    if (!reused) socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
     socket.on("error", (error: Error) => (this.#socketError ??= error));
     socket.on("close", () => this.#onClose());
     socket.on("drain", () => this.#settleDrain(null));
+    // Last: data the socket already holds is handled at once, by a connection that is whole.
+    if (!(reused && readIntoReusedBuffer(socket, Buffer.allocUnsafeSlow(READ_BUFFER_BYTES), (chunk) => this.#onData(chunk)))) {
+      socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
+    }
   }
 
   /** Names the other end for messages: `node "n1"`. */

@@ -48,6 +48,22 @@ function readModeFields(): ReadModeFields | null {
   return fields;
 }
 
+type SocketHandle = { useUserBuffer?: (buffer: Uint8Array) => void } | null | undefined;
+
+function handleOf(socket: Socket): SocketHandle {
+  return (socket as unknown as { _handle?: SocketHandle })._handle;
+}
+
+/** Whether readIntoReusedBuffer() would switch `socket` (it changes nothing). */
+export function canReadIntoReusedBuffer(socket: Socket): boolean {
+  const f = readModeFields();
+  const handle = handleOf(socket);
+  if (f === null || handle === null || handle === undefined || typeof handle.useUserBuffer !== "function") return false;
+  // A socket made without `onread` has the fields, empty; anything else is not the layout this knows.
+  const own = socket as unknown as Record<symbol, unknown>;
+  return own[f.buffer] === null && own[f.callback] === null;
+}
+
 /**
  * From now on, `socket` copies what it reads into `buffer` and calls `onRead` with a view of the
  * bytes read, valid only during the call; data the socket had already buffered comes first, in
@@ -57,12 +73,9 @@ function readModeFields(): ReadModeFields | null {
  */
 export function readIntoReusedBuffer(socket: Socket, buffer: Uint8Array, onRead: (bytes: Uint8Array) => void): boolean {
   const f = readModeFields();
-  const handle = (socket as unknown as { _handle?: { useUserBuffer?: (buffer: Uint8Array) => void } | null })._handle;
-  if (f === null || handle === null || handle === undefined || typeof handle.useUserBuffer !== "function" || buffer.length < 16 * 1024) return false;
+  if (f === null || !canReadIntoReusedBuffer(socket) || buffer.length < 16 * 1024) return false;
   const own = socket as unknown as Record<symbol, unknown>;
-  // A socket made without `onread` has the fields, empty; anything else is not the layout this knows.
-  if (own[f.buffer] !== null || own[f.callback] !== null) return false;
-  handle.useUserBuffer(buffer);
+  handleOf(socket)!.useUserBuffer!(buffer);
   own[f.buffer] = buffer;
   own[f.generator] = null;
   own[f.callback] = (nread: number): boolean => {
