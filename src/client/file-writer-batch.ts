@@ -55,8 +55,15 @@ export type WriterJob = SmallFileJob | RangeJob | FinishJob | ReleaseJob;
 const KINDS = { whole: 0, range: 1, finish: 2, release: 3 } as const;
 const HEADER = 4 + 4 + 4 + 8 + 4 + 4 + 4 + 4 + 8 + 4 + 8 + 4 + 4;
 
+const NO_DATA = new Uint8Array(0);
+
+/** The bytes a job carries (finish and release jobs carry none). */
+function dataOf(job: WriterJob): Uint8Array {
+  return job.kind === "whole" || job.kind === "range" ? job.data : NO_DATA;
+}
+
 export function jobSize(job: WriterJob): number {
-  return HEADER + job.fsPath.length + (job.kind === "finish" || job.kind === "release" ? 0 : job.data.length);
+  return HEADER + job.fsPath.length + dataOf(job).length;
 }
 
 function metadataOf(job: WriterJob): FileMetadata {
@@ -66,7 +73,7 @@ function metadataOf(job: WriterJob): FileMetadata {
 /** Appends a job at `offset`; returns the offset after it. */
 export function packJob(target: Uint8Array, view: DataView, offset: number, job: WriterJob): number {
   const m = metadataOf(job);
-  const data = job.kind === "finish" || job.kind === "release" ? new Uint8Array(0) : job.data;
+  const data = dataOf(job);
   view.setUint32(offset, KINDS[job.kind], true);
   view.setUint32(offset + 4, job.fsPath.length, true);
   view.setUint32(offset + 8, data.length, true);

@@ -19,13 +19,23 @@ const RANGES: Array<[offset: number, length: number]> = [
   [9 * 1024 * 1024, 513 * 1024 + 1],
 ];
 
+/** Runs `body` with a pool of `threads` writer threads and a fresh directory under `base`; both are gone afterwards. */
+async function withPool(threads: number, direct: boolean, base: string, body: (dir: string, pool: FileWriterPool) => void | Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(base, "reel-writer-"));
+  const pool = new FileWriterPool(threads, { direct });
+  try {
+    await body(dir, pool);
+  } finally {
+    await pool.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // tmpfs too, which refused O_DIRECT before Linux 6.6 (ranges then go through the cache).
 const places = [{ direct: true, base: tmpdir() }, { direct: false, base: tmpdir() }, ...(existsSync("/dev/shm") ? [{ direct: true, base: "/dev/shm" }] : [])];
 for (const { direct, base } of places) {
   test(`file-writer threads write ranges at any offset byte for byte, sparse between them (direct ${direct}, in ${base})`, async () => {
-    const dir = mkdtempSync(join(base, "reel-writer-"));
-    const pool = new FileWriterPool(2, { direct });
-    try {
+    await withPool(2, direct, base, (dir, pool) => {
       const path = join(dir, "big.bin");
       const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
       const expected = Buffer.alloc(10 * 1024 * 1024);
@@ -47,17 +57,12 @@ for (const { direct, base } of places) {
       assert.equal(st.mtimeNs, 1_700_000_000_123_456_789n);
       // The holes between ranges stay holes (7 MiB of data in a 10 MiB file).
       assert.ok(Number(st.blocks) * 512 < expected.length, `sparse file takes ${Number(st.blocks) * 512} bytes`);
-    } finally {
-      await pool.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 }
 
 test("a range write to a descriptor that is not open comes back as a failure naming the file", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "reel-writer-"));
-  const pool = new FileWriterPool(1, { direct: true });
-  try {
+  await withPool(1, true, tmpdir(), (dir, pool) => {
     const path = join(dir, "gone.bin");
     // Far above any descriptor this process opens (a closed one could be reused by the test runner meanwhile).
     const fd = 1_000_000;
@@ -66,16 +71,11 @@ test("a range write to a descriptor that is not open comes back as a failure nam
     assert.equal(failures.length, 1);
     assert.equal(failures[0]!.fsPath.toString(), path);
     assert.equal(failures[0]!.code, "EBADF");
-  } finally {
-    await pool.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("several large files written range by range in one thread, batches overlapping: each file whole, its finish after its ranges", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "reel-writer-"));
-  const pool = new FileWriterPool(1, { direct: true });
-  try {
+  await withPool(1, true, tmpdir(), (dir, pool) => {
     // Ranges of a restored large file: one per 1 MiB chunk, each a little over 1 MiB, so their
     // edges are unaligned; the files' ranges interleave as multiplexed streams would give them.
     const RANGE = 1024 * 1024 + 4040;
@@ -96,16 +96,11 @@ test("several large files written range by range in one thread, batches overlapp
       assert.ok(readFileSync(f.path).equals(f.expected), `${f.path} differs from its ranges`);
       assert.equal(statSync(f.path, { bigint: true }).mtimeNs, 1_700_000_000_123_456_789n, `${f.path}: its times were set after its last range`);
     }
-  } finally {
-    await pool.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("a file released and closed by the restorer: its descriptor number, reused for the next file, gets that file's ranges", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "reel-writer-"));
-  const pool = new FileWriterPool(1, { direct: true });
-  try {
+  await withPool(1, true, tmpdir(), (dir, pool) => {
     let reused = 0;
     // Other threads open and close descriptors too: try until the number came back a few times.
     for (let attempt = 0; attempt < 20 && reused < 3; attempt++) {
@@ -131,8 +126,5 @@ test("a file released and closed by the restorer: its descriptor number, reused 
       assert.ok(readFileSync(`${first}.reel-damaged`).equals(firstData), `attempt ${attempt}: the released file changed after its release`);
     }
     assert.ok(reused > 0, "no descriptor number came back: the case was not exercised");
-  } finally {
-    await pool.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
