@@ -1,8 +1,14 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { BugError } from "../errors/index.js";
+import { BlockMemory } from "./aligned-memory.js";
 import { type JobFailure, jobSize, packJob, type WriterJob } from "./file-writer-batch.js";
 
 const BATCH_BYTES = 2 * 1024 * 1024;
+/**
+ * Batches lie at aligned addresses, so that a thread writes the aligned middle of a large range
+ * with O_DIRECT from the batch itself (file-writer-batch.ts places its bytes to match).
+ */
+const BATCH_MEMORY = new BlockMemory(BATCH_BYTES, true);
 const BATCH_FILES = 256;
 /**
  * Batches a thread may have queued before write() waits. A thread writes large ranges
@@ -65,7 +71,7 @@ export class FileWriterPool {
     if (lane.batch === null) {
       this.#collect(lane);
       const reused = size <= BATCH_BYTES ? lane.free.pop() : undefined;
-      lane.batch = reused !== undefined ? Buffer.from(reused) : Buffer.allocUnsafeSlow(Math.max(BATCH_BYTES, size));
+      lane.batch = reused !== undefined ? BATCH_MEMORY.view(reused) : size <= BATCH_BYTES ? BATCH_MEMORY.allocate() : new BlockMemory(size, true).allocate();
       lane.view = new DataView(lane.batch.buffer, lane.batch.byteOffset, lane.batch.byteLength);
       lane.used = 0;
       lane.files = 0;
@@ -78,7 +84,7 @@ export class FileWriterPool {
     if (lane.batch === null || lane.used === 0) return;
     while (lane.sent - Atomics.load(lane.done, 0) >= IN_FLIGHT_PER_THREAD) this.#wait(lane);
     const buffer = lane.batch.buffer as ArrayBuffer;
-    lane.worker.postMessage({ batch: buffer, length: lane.used }, [buffer]);
+    lane.worker.postMessage({ batch: buffer, start: lane.batch.byteOffset, length: lane.used }, [buffer]);
     lane.sent++;
     lane.batch = null;
     lane.view = null;
@@ -96,7 +102,7 @@ export class FileWriterPool {
   #collect(lane: Lane): void {
     for (let m = receiveMessageOnPort(lane.results); m !== undefined; m = receiveMessageOnPort(lane.results)) {
       const result = m.message as { failures: JobFailure[]; batch: ArrayBuffer };
-      if (result.batch.byteLength === BATCH_BYTES) lane.free.push(result.batch);
+      if (BATCH_MEMORY.fits(result.batch)) lane.free.push(result.batch);
       for (const f of result.failures) lane.failures.push({ ...f, fsPath: Buffer.from(f.fsPath), job: f.job === null ? null : { ...f.job, fsPath: Buffer.from(f.job.fsPath), data: Buffer.from(f.job.data) } });
     }
   }

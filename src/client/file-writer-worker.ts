@@ -8,16 +8,16 @@
 import { closeSync, constants, fchmodSync, fchownSync, ftruncateSync, openSync, write, writeSync } from "node:fs";
 import { promisify } from "node:util";
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
-import { BlockMemory, canWriteDirect, DIRECT_ALIGNMENT } from "./aligned-memory.js";
-import { type JobFailure, unpackJobs, type WriterJob } from "./file-writer-batch.js";
+import { BlockMemory, canWriteDirect, DIRECT_ALIGNMENT, isAligned } from "./aligned-memory.js";
+import { type JobFailure, PLACED_RANGE_BYTES, unpackJobs, type WriterJob } from "./file-writer-batch.js";
 import { posix } from "./posix.js";
 
 const { done, results, direct } = workerData as { done: Int32Array; results: MessagePort; direct?: boolean };
 /** Files whose range writes failed: their finish still closes them, then reports. */
 const broken = new Set<number>();
 
-/** Ranges with at least this many aligned bytes are written around the page cache. */
-const DIRECT_MIN_BYTES = 256 * 1024;
+/** Ranges with at least this many aligned bytes are written around the page cache (the batch places them for it). */
+const DIRECT_MIN_BYTES = PLACED_RANGE_BYTES;
 /**
  * Direct writes in flight at once (on libuv's threads), so that this thread copies the next range
  * while the disk writes the one before (one synchronous write at a time left the restorer waiting
@@ -100,9 +100,10 @@ async function settle(fd: number): Promise<void> {
  * Writes the 4096-aligned middle of a range with O_DIRECT, through a second descriptor of the same
  * file, and the unaligned edges through the cache: they lie on other pages, so the two never
  * overlap. On the machines measured the kernel's copy of restored data into its cache was the
- * restore's largest single CPU cost (bench/RESULTS.md). The middle is copied into aligned memory
- * and written asynchronously (up to DIRECT_IN_FLIGHT at once); the returned promise settles when
- * it is written. Returns null when the range is not worth it or direct writing is refused, and the
+ * restore's largest single CPU cost (bench/RESULTS.md). The middle is written asynchronously (up
+ * to DIRECT_IN_FLIGHT at once) from where it lies in the batch when that address is aligned (the
+ * batch placed it so), else from an aligned copy; the returned promise settles when it is written,
+ * and the batch's memory is handed back only after that. Returns null when the range is not worth it or direct writing is refused, and the
  * caller writes it through the cache.
  */
 async function writeRangeDirect(fd: number, data: Uint8Array, offset: number): Promise<InFlight | null> {
@@ -113,18 +114,20 @@ async function writeRangeDirect(fd: number, data: Uint8Array, offset: number): P
   if (file === null) return null;
   if (start > offset) writeAllSync(fd, data.subarray(0, start - offset), offset);
   if (offset + data.length > end) writeAllSync(fd, data.subarray(end - offset), end);
-  const aligned = takeScratch(end - start);
-  aligned.set(data.subarray(start - offset, end - offset));
+  const middle = data.subarray(start - offset, end - offset);
+  const scratch = isAligned(middle) ? null : takeScratch(end - start);
+  scratch?.set(middle);
+  const source = scratch === null ? middle : scratch.subarray(0, end - start);
   await slot();
-  const written = writeAll(file.directFd, aligned.subarray(0, end - start), start)
+  const written = writeAll(file.directFd, source, start)
     .catch((error: unknown) => {
       // EINVAL: the file system takes the flag but not the write; this range goes through the cache.
       if ((error as { code?: string }).code !== "EINVAL") throw error;
       isDirectPossible = false;
-      writeAllSync(fd, aligned.subarray(0, end - start), start);
+      writeAllSync(fd, source, start);
     })
     .finally(() => {
-      scratchFree.push(aligned);
+      if (scratch !== null) scratchFree.push(scratch);
       freeSlot();
     });
   file.pending.add(written);
@@ -185,9 +188,9 @@ function failureOf(job: WriterJob, error: unknown): JobFailure {
  * Runs a batch's jobs in order (a batch starts after the one before has started all of its own,
  * so a file's finish always comes after its ranges) and resolves when its direct writes are done.
  */
-async function runBatch(batch: ArrayBuffer, length: number, failures: JobFailure[]): Promise<Array<Promise<void>>> {
+async function runBatch(batch: ArrayBuffer, start: number, length: number, failures: JobFailure[]): Promise<Array<Promise<void>>> {
   const writes: Array<Promise<void>> = [];
-  for (const job of unpackJobs(Buffer.from(batch), length)) {
+  for (const job of unpackJobs(Buffer.from(batch, start), length)) {
     try {
       const inFlight = await run(job);
       if (inFlight !== null) writes.push(inFlight.written.catch((error: unknown) => void failures.push(failureOf(job, error))));
@@ -202,9 +205,9 @@ async function runBatch(batch: ArrayBuffer, length: number, failures: JobFailure
 let started: Promise<unknown> = Promise.resolve();
 let finished: Promise<unknown> = Promise.resolve();
 
-parentPort!.on("message", (message: { batch: ArrayBuffer; length: number }) => {
+parentPort!.on("message", (message: { batch: ArrayBuffer; start: number; length: number }) => {
   const failures: JobFailure[] = [];
-  const issued = started.then(() => runBatch(message.batch, message.length, failures));
+  const issued = started.then(() => runBatch(message.batch, message.start, message.length, failures));
   started = issued;
   const report = (): void => {
     // The batch buffer goes back to be reused: memory stays bounded by the batches in flight.
