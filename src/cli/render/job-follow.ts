@@ -45,7 +45,8 @@ export async function runAndFollow(ctx: CliContext, api: ApiClient, start: () =>
     id = job.id;
     for (const event of early.splice(0)) onEvent(event);
     if (FINAL.has(job.state)) final = job;
-    const result = final ?? (await Promise.race([finished, subscription.ended.then(() => api.call<JobView>("GET", `/jobs/${job.id}`))]));
+    // the event stream ending first (server restart, proxy timeout) leaves the job's state to ask for once
+    const result = final ?? (await Promise.race([finished, subscription.ended.then(() => final ?? api.call<JobView>("GET", `/jobs/${job.id}`))]));
     if (tty) ctx.stderr.write("\r\x1b[K");
     return result;
   } finally {
