@@ -1,13 +1,21 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, scryptSync } from "node:crypto";
 import { createRequire } from "node:module";
-import { crc32c } from "@node-rs/crc32";
+import { crc32c as portableCrc32c } from "@node-rs/crc32";
 import { ReelError } from "../errors/index.js";
 import type { Codecs, EncryptionParameters, StreamKey } from "../format/index.js";
+import { posix } from "./posix.js";
 
 const require = createRequire(import.meta.url);
 // The low-level binding compresses into and decompresses into caller-sized buffers, so a hostile
 // frame header can never make us allocate more than the record header allows (format.md §4.1).
 const zstd = require("zstd-napi/binding.js") as typeof import("zstd-napi/binding.js");
+
+/**
+ * CRC-32C: the native addon's three-stream SSE4.2 loop where the CPU has it (~4× @node-rs/crc32
+ * on 1 MiB, bench/RESULTS.md), else @node-rs/crc32. Every byte a backup or restore moves is
+ * checked at least twice (record and block), so this is one of the hottest loops.
+ */
+export const crc32c: (data: Uint8Array, previous: number) => number = posix.crc32c ?? portableCrc32c;
 
 /** Codecs on Node: CRC-32C (SIMD), zstd, AES-256-GCM and SHA-256 from OpenSSL. */
 export function nodeCodecs(level = 3): Codecs {

@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
  * (negative), `syscall` and `path`; bad arguments throw a TypeError or RangeError.
  */
 export interface PosixAddon {
+  /** CRC-32C of data continuing from previous (0 for a fresh start); present only on x86-64 CPUs with SSE4.2. */
+  crc32c?: (data: Uint8Array, previous: number) => number;
   /** utimensat(AT_FDCWD, path, …, AT_SYMLINK_NOFOLLOW): exact times, symlinks not followed. Seconds may be negative. */
   lutimens(path: Buffer, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): void;
   /** futimens(fd, …). */
