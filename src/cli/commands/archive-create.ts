@@ -2,10 +2,8 @@ import { closeSync, fstatSync, unlinkSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { ReelError } from "../../errors/index.js";
-import { isValidBlockSize } from "../../format/index.js";
 import type { CliContext } from "../context.js";
 import { readPassphrase } from "../passphrase.js";
-import { TerminalReporter } from "../render/terminal-reporter.js";
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -33,6 +31,8 @@ export function archiveCreateCommand(parent: Command, ctx: CliContext): void {
     .argument("<path...>", "files and directories to archive")
     .action(async (paths: string[], o: { file: string; directory: string; compress: "zstd" | "none"; level: number; encrypt: boolean; exclude: string[]; blockSize: number }) => {
       const { BufferRecycler, createArchive, FileBlockOutput, openArchiveFile, StreamBlockOutput } = await import("../../client/index.js");
+      const { TerminalReporter } = await import("../render/terminal-reporter.js");
+      const { isValidBlockSize } = await import("../../format/index.js");
       if (!isValidBlockSize(o.blockSize)) throw new ReelError("CLI_BAD_ARGUMENT", `Cannot use block size ${o.blockSize}: it must be a multiple of 4096`);
       const passphrase = o.encrypt ? readPassphrase(ctx.env, { confirm: true }) : null;
       const toStdout = o.file === "-";

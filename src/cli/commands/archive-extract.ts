@@ -3,7 +3,6 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
 import { readPassphrase } from "../passphrase.js";
-import { TerminalReporter } from "../render/terminal-reporter.js";
 /** `reel archive extract`. */
 export function archiveExtractCommand(parent: Command, ctx: CliContext): void {
   parent
@@ -15,6 +14,7 @@ export function archiveExtractCommand(parent: Command, ctx: CliContext): void {
     .argument("[path...]", "members to extract")
     .action(async (paths: string[], o: { file: string; directory: string; numericOwner: boolean }) => {
       const { blocksFromStream, extractArchive, MediumFile, nodeCodecs } = await import("../../client/index.js");
+      const { TerminalReporter } = await import("../render/terminal-reporter.js");
       const codecs = nodeCodecs();
       const destPath = resolve(ctx.cwd, o.directory);
       mkdirSync(destPath, { recursive: true });

@@ -2,7 +2,6 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
 import { readPassphrase } from "../passphrase.js";
-import { TerminalReporter } from "../render/terminal-reporter.js";
 /** `reel archive verify`. */
 export function archiveVerifyCommand(parent: Command, ctx: CliContext): void {
   parent
@@ -11,6 +10,7 @@ export function archiveVerifyCommand(parent: Command, ctx: CliContext): void {
     .requiredOption("-f, --file <file>", "archive to read, - for standard input")
     .action(async (o: { file: string }) => {
       const { archiveProblems, blocksFromStream, displayPath, MediumFile, nodeCodecs, readSequentially } = await import("../../client/index.js");
+      const { TerminalReporter } = await import("../render/terminal-reporter.js");
       const codecs = nodeCodecs();
       const hasPassphrase = (ctx.env["REEL_PASSPHRASE"] ?? "") !== "" || ctx.stdin.isTTY;
       const medium = o.file === "-" ? null : MediumFile.open(resolve(ctx.cwd, o.file), codecs);
