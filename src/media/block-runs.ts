@@ -1,5 +1,5 @@
 import { isReelError } from "../errors/index.js";
-import { BLOCK_HEADER_SIZE } from "../format/index.js";
+import { BLOCK_HEADER_SIZE, CHUNK_CAPACITY, RECORD_HEADER_SIZE } from "../format/index.js";
 import type { Drive, VolumeReader } from "./drive.js";
 import type { StreamExtent } from "./placement.js";
 
@@ -25,6 +25,12 @@ export interface BlockRunsOptions {
   from: number;
   /** Counts every block read. */
   onRead: (blocks: number) => void;
+  /**
+   * Stream offset where the consumer will likely stop (a restore of a few files, a stream's
+   * HEAD): reads are sized to reach it and none is started past it before the consumer asks for
+   * one (a record that runs on past it still gets its blocks).
+   */
+  until?: number;
 }
 
 /**
@@ -36,7 +42,8 @@ export interface BlockRunsOptions {
  */
 export async function* blockRuns(o: BlockRunsOptions): AsyncGenerator<BlockRun> {
   const volumes = new Map<string, VolumeReader | string>();
-  const requests = plannedReads(o, volumes);
+  const gate = new DemandGate();
+  const requests = plannedReads(o, volumes, gate);
   const fetch = (): Promise<BlockRun | null> => {
     const next = fetchNext(requests, o);
     // Awaited in turn; until then a failure must not count as unhandled.
@@ -53,9 +60,11 @@ export async function* blockRuns(o: BlockRunsOptions): AsyncGenerator<BlockRun> 
       ahead.push(fetch());
       yield run;
       // The consumer asked for the next run: it is done with this one's blocks.
+      gate.asked();
       if (run.kind === "blocks") release(volumes.get(run.label), run.blocks);
     }
   } finally {
+    gate.close();
     for (const read of ahead) await read.catch(() => null);
     for (const volume of volumes.values()) if (typeof volume !== "string") await volume.close().catch(() => undefined);
   }
@@ -84,9 +93,51 @@ async function fetchNext(requests: AsyncGenerator<Request>, o: BlockRunsOptions)
   }
 }
 
+/**
+ * Holds back the reads planned past `until` until the consumer asks for a run beyond those
+ * already read: it counts the runs the consumer has come back for.
+ */
+class DemandGate {
+  #asked = 0;
+  #waiting: { runs: number; resolve: () => void } | null = null;
+  #isClosed = false;
+
+  get isClosed(): boolean {
+    return this.#isClosed;
+  }
+
+  /** The consumer is done with one more run and wants the next. */
+  asked(): void {
+    this.#asked++;
+    if (this.#waiting !== null && this.#asked >= this.#waiting.runs) this.#wake();
+  }
+
+  /** Resolves once the consumer has asked for `runs` runs after the first (or the read ends). */
+  until(runs: number): Promise<void> {
+    if (this.#isClosed || this.#asked >= runs) return Promise.resolve();
+    return new Promise((resolve) => (this.#waiting = { runs, resolve }));
+  }
+
+  close(): void {
+    this.#isClosed = true;
+    this.#wake();
+  }
+
+  #wake(): void {
+    const waiting = this.#waiting;
+    this.#waiting = null;
+    waiting?.resolve();
+  }
+}
+
 /** The reads to make, extent by extent, from the one that holds `from`. */
-async function* plannedReads(o: BlockRunsOptions, volumes: Map<string, VolumeReader | string>): AsyncGenerator<Request> {
+async function* plannedReads(o: BlockRunsOptions, volumes: Map<string, VolumeReader | string>, gate: DemandGate): AsyncGenerator<Request> {
   const start = startExtent(o.extents, o.from);
+  /** Requests yielded so far; from `held` on, each waits until the consumer has taken the one before. */
+  let yielded = 0;
+  let held = Infinity;
+  /** Reads made past `until` (the consumer wanted more): the first fits one of reel's records, each next doubles. */
+  let pastUntil = 0;
   /** Reads started and not yet settled: a volume is closed only once its reads are done. */
   const reading = new Set<Promise<unknown>>();
   for (let i = start; i < o.extents.length; i++) {
@@ -102,9 +153,28 @@ async function* plannedReads(o: BlockRunsOptions, volumes: Map<string, VolumeRea
     }
     const end = extent.firstBlock + extent.blockCount;
     const perRead = Math.max(1, Math.floor(READ_BYTES / volume.blockSize));
+    const payload = volume.blockSize - BLOCK_HEADER_SIZE;
     let at = i === start ? seek(volume, extent, o.from) : extent.firstBlock;
     while (at < end) {
-      const count = Math.min(perRead, end - at);
+      if (yielded >= held) {
+        await gate.until(yielded);
+        if (gate.isClosed) return;
+      }
+      let count = Math.min(perRead, end - at);
+      if (yielded >= held) {
+        const oneRecord = Math.ceil((CHUNK_CAPACITY + RECORD_HEADER_SIZE) / payload) + 1;
+        count = Math.min(count, oneRecord * 2 ** Math.min(pastUntil++, 16));
+      } else if (o.until !== undefined) {
+        // The stream offset block `at` would hold were the extent all this stream's: never less
+        // than the real one, so the blocks counted to reach `until` are never too many.
+        const offsetAt = extent.streamOffset + (at - extent.firstBlock) * payload;
+        const toUntil = Math.max(1, Math.ceil((o.until - offsetAt) / payload) + 1);
+        if (toUntil <= count) {
+          count = toUntil;
+          held = yielded + 1;
+        }
+      }
+      yielded++;
       const blocks = volume.readBlocks(at, count);
       // Awaited by fetchNext in turn; `settled` handles a failure until then.
       const settled = blocks.then(() => undefined, () => undefined);

@@ -92,15 +92,21 @@ test("readStreamRecords() seeks to the record at fromOffset and reads far fewer 
   assert.ok(back.blocksRead < volumeBlocks / 6, `${back.blocksRead} blocks read of the volume's ${volumeBlocks}`);
 });
 
-test("readStreamRecords() stops after the record that reaches stopAtOffset", async () => {
+test("readStreamRecords() stops after the record that reaches stopAtOffset, reading little past it", async () => {
   const { streams } = await writeThree(64 * 1024 * 1024, 4);
   const s = streams[0]!;
   const offsets = recordOffsets(s.records);
   const head = await read(s, { stopAtOffset: 1 });
   assert.deepEqual(head.records.map((r) => r.offset), [0]);
+  // reads sized to the stop, none ahead of it: the HEAD's block and one more (were 24 blocks)
+  assert.ok(head.blocksRead <= 2, `${head.blocksRead} blocks read for the HEAD`);
   const some = await read(s, { fromOffset: offsets[10]!, stopAtOffset: offsets[12]! + 1 });
   assert.deepEqual(some.records.map((r) => r.offset), offsets.slice(10, 13));
+  some.records.forEach((r, i) => assert.deepEqual(r.record, s.records[10 + i]));
   assert.equal(some.isComplete, false);
+  // the three records' own blocks, the two other streams' between them, and no reads ahead (were 65)
+  const ownBlocks = Math.ceil((offsets[12]! + s.records[12]!.length - offsets[10]!) / (BLOCK - 80));
+  assert.ok(some.blocksRead < 2 * ownBlocks, `${some.blocksRead} blocks read for ${ownBlocks} blocks of records`);
 });
 
 test("readStreamRecords() reports a damaged block through onLoss and reads on after it", async () => {

@@ -94,6 +94,7 @@ class StreamRecordReader {
   async read(): Promise<ReadStreamResult> {
     const runs = blockRuns({
       drive: this.#o.drive, extents: this.#o.extents, from: this.#from,
+      ...(this.#o.stopAtOffset === undefined ? {} : { until: this.#o.stopAtOffset }),
       onRead: (blocks) => (this.#blocksRead += blocks),
     });
     for await (const run of runs) {
