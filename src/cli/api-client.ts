@@ -47,7 +47,7 @@ export class ApiClient {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     try {
       const url = new URL(`${this.url}${API_ROOT}${path}`);
-      const transport = url.protocol === "https:" ? await import("node:https") : await import("node:http");
+      const transport = await transportOf(url);
       return await new Promise((resolve, reject) => {
         const request = transport.request(url, { method, headers: { ...this.#headers(payload !== undefined), ...(payload === undefined ? {} : { "content-length": String(payload.length) }) } }, (response) => {
           const status = response.statusCode ?? 0;
@@ -114,7 +114,7 @@ export class ApiClient {
    */
   async events(onEvent: (event: JobEvent) => void): Promise<{ stop(): void; ended: Promise<void> }> {
     const url = new URL(`${this.url}${API_ROOT}/events`);
-    const transport = url.protocol === "https:" ? await import("node:https") : await import("node:http");
+    const transport = await transportOf(url);
     let stopped = false;
     const request = transport.request(url, { headers: { ...this.#headers(false), accept: "text/event-stream" } });
     const response = await new Promise<import("node:http").IncomingMessage>((resolve, reject) => {
@@ -126,13 +126,7 @@ export class ApiClient {
     if (status < 200 || status >= 300) {
       const chunks: Buffer[] = [];
       for await (const chunk of response) chunks.push(chunk as Buffer);
-      let error: { code?: string; message?: string } | undefined;
-      try {
-        error = (JSON.parse(Buffer.concat(chunks).toString("utf8")) as { error?: { code?: string; message?: string } } | null)?.error;
-      } catch {
-        // not JSON: the status says it
-      }
-      throw new ReelError(error?.code ?? "CLI_BAD_RESPONSE", error?.message ?? `HTTP ${status} from /events`);
+      this.#checked("GET", "/events", { status, body: Buffer.concat(chunks) });
     }
     response.setEncoding("utf8");
     const ended = new Promise<void>((resolve, reject) => {
@@ -159,4 +153,9 @@ export class ApiClient {
       ended,
     };
   }
+}
+
+/** node:http or node:https for the URL, loaded when first needed. */
+function transportOf(url: URL): Promise<typeof import("node:http") | typeof import("node:https")> {
+  return url.protocol === "https:" ? import("node:https") : import("node:http");
 }

@@ -1,3 +1,5 @@
+import { DIRECT_ALIGNMENT } from "./aligned-memory.js";
+
 /**
  * The batch format between the restorer and its file-writer threads: jobs packed one after
  * another in one transferable buffer. A job writes a whole small file, writes a range of an
@@ -55,8 +57,6 @@ export type WriterJob = SmallFileJob | RangeJob | FinishJob | ReleaseJob;
 const KINDS = { whole: 0, range: 1, finish: 2, release: 3 } as const;
 const HEADER = 4 + 4 + 4 + 8 + 4 + 4 + 4 + 4 + 8 + 4 + 8 + 4 + 4 + 4;
 
-/** The alignment of file offsets and memory addresses that O_DIRECT asks for (aligned-memory.ts). */
-const PAGE = 4096;
 /**
  * Ranges of at least this many bytes are placed in the batch so that their bytes lie at the same
  * offset within a page of memory as within a page of the file: in a batch at an aligned address,
@@ -73,7 +73,7 @@ function dataOf(job: WriterJob): Uint8Array {
 
 /** The bytes a job takes in a batch, at most (a placed range may need up to a page less). */
 export function jobSize(job: WriterJob): number {
-  return HEADER + job.fsPath.length + dataOf(job).length + (isPlaced(job) ? PAGE - 1 : 0);
+  return HEADER + job.fsPath.length + dataOf(job).length + (isPlaced(job) ? DIRECT_ALIGNMENT - 1 : 0);
 }
 
 function isPlaced(job: WriterJob): job is RangeJob {
@@ -92,7 +92,7 @@ export function packJob(target: Uint8Array, view: DataView, offset: number, job:
   const m = metadataOf(job);
   const data = dataOf(job);
   const dataAt = offset + HEADER + job.fsPath.length;
-  const pad = isPlaced(job) ? (((job.offset - dataAt) % PAGE) + PAGE) % PAGE : 0;
+  const pad = isPlaced(job) ? (((job.offset - dataAt) % DIRECT_ALIGNMENT) + DIRECT_ALIGNMENT) % DIRECT_ALIGNMENT : 0;
   view.setUint32(offset, KINDS[job.kind], true);
   view.setUint32(offset + 4, job.fsPath.length, true);
   view.setUint32(offset + 8, data.length, true);

@@ -15,7 +15,7 @@ const zstd = require("zstd-napi/binding.js") as typeof import("zstd-napi/binding
  * on 1 MiB, bench/RESULTS.md), else @node-rs/crc32. Every byte a backup or restore moves is
  * checked at least twice (record and block), so this is one of the hottest loops.
  */
-export const crc32c: (data: Uint8Array, previous: number) => number = posix.crc32c ?? portableCrc32c;
+const crc32c: (data: Uint8Array, previous: number) => number = posix.crc32c ?? portableCrc32c;
 
 /** Codecs on Node: CRC-32C (SIMD), zstd, AES-256-GCM and SHA-256 from OpenSSL. */
 export function nodeCodecs(level = 3): Codecs {

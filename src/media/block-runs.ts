@@ -156,12 +156,10 @@ async function* plannedReads(o: BlockRunsOptions, volumes: Map<string, VolumeRea
     const payload = volume.blockSize - BLOCK_HEADER_SIZE;
     let at = i === start ? seek(volume, extent, o.from) : extent.firstBlock;
     while (at < end) {
+      let count = Math.min(perRead, end - at);
       if (yielded >= held) {
         await gate.until(yielded);
         if (gate.isClosed) return;
-      }
-      let count = Math.min(perRead, end - at);
-      if (yielded >= held) {
         const oneRecord = Math.ceil((CHUNK_CAPACITY + RECORD_HEADER_SIZE) / payload) + 1;
         count = Math.min(count, oneRecord * 2 ** Math.min(pastUntil++, 16));
       } else if (o.until !== undefined) {
